@@ -1,0 +1,1 @@
+export { createIoredisAdapter, type IoredisAdapterInput } from './ioredis-adapter.js';

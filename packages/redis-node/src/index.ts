@@ -1,0 +1,1 @@
+export { createNodeRedisAdapter, type NodeRedisAdapterInput } from './node-redis-adapter.js';

@@ -1,0 +1,16 @@
+export {
+  describeAdapterConformance,
+  type AdapterUnderTest,
+  type ConformanceTarget,
+  type OwnedClient,
+} from './conformance.js';
+export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './cluster.js';
+export { deleteKeysWithPrefix, testPrefix } from './prefix.js';
+export type { ClusterInfo } from './provided.js';
+export {
+  freePort,
+  rawCommand,
+  startRedisServer,
+  type RedisServer,
+  type RedisServerOptions,
+} from './redis-server.js';
