@@ -2,12 +2,12 @@
 import { defineScript, withPrefix } from '@tasks/redis';
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { createNodeRedisAdapter } from '@tasks/redis-node';
-import { redisForExamples } from './redis-for-examples.mjs';
+import { exampleRedis } from '@tasks/testing';
 
 const prefix = `quickstart:${process.pid}`;
 const bump = defineScript('bump', 1, "return redis.call('INCRBY', KEYS[1], ARGV[1])");
 
-const redis = await redisForExamples();
+const redis = await exampleRedis();
 try {
   for (const [name, adapter] of [
     ['ioredis', createIoredisAdapter(redis.url)],

@@ -5,10 +5,19 @@ import {
   type RedisArg,
   type RedisDriver,
 } from '@tasks/redis';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 
-/** An ioredis `Redis` or `Cluster` you own, a `redis://` URL, or ioredis options. */
-export type IoredisAdapterInput = Redis | Cluster | string | RedisOptions;
+/** Startup nodes (and options) of a Redis Cluster the adapter should create and own. */
+export interface IoredisClusterInput {
+  readonly cluster: readonly ClusterNode[];
+  readonly options?: ClusterOptions;
+}
+
+/**
+ * An ioredis `Redis` or `Cluster` you own, a `redis://` URL, ioredis options, or
+ * `{ cluster: startupNodes, options? }` for a cluster the adapter creates.
+ */
+export type IoredisAdapterInput = Redis | Cluster | string | RedisOptions | IoredisClusterInput;
 
 type Client = Redis | Cluster;
 
@@ -17,7 +26,8 @@ type Client = Redis | Cluster;
  *
  * - Given a `Redis` or `Cluster` instance, the adapter uses it and never closes it; it only
  *   closes the extra connections it opens itself (subscriber, duplicates).
- * - Given a URL or options, it creates the client, owns it, and closes it in `close()`.
+ * - Given a URL, options, or `{ cluster: startupNodes }`, it creates the client (a `Redis`
+ *   or a `Cluster`), owns it, and closes it in `close()`.
  *   Such clients use `maxRetriesPerRequest: null`, so commands wait through a reconnect.
  *
  * ioredis' `keyPrefix` is refused: use the `prefix` option of the @tasks package instead,
@@ -35,7 +45,7 @@ type Client = Redis | Cluster;
 export function createIoredisAdapter(input: IoredisAdapterInput): RedisAdapter {
   if (input instanceof Redis || input instanceof Cluster)
     return createRedisAdapter(new IoredisDriver(input, false));
-  const options: RedisOptions = typeof input === 'string' ? {} : input;
+  const options: RedisOptions = typeof input === 'string' ? {} : (input as RedisOptions);
   if (options.keyPrefix) throw keyPrefixError();
   const merged = { maxRetriesPerRequest: null, ...options } as RedisOptions & { replyMapping?: 'legacy' };
   const client = typeof input === 'string' ? new Redis(input, merged) : new Redis(merged);

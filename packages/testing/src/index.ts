@@ -14,3 +14,4 @@ export {
   type RedisServer,
   type RedisServerOptions,
 } from './redis-server.js';
+export { exampleRedis, type ExampleRedis } from './example-redis.js';

@@ -1,0 +1,347 @@
+// Every lock algorithm as one Lua script per operation. All times come from the Redis
+// server (TIME); all keys of one script share a cluster slot (see companionKey). Scripts
+// return only integers, strings and flat arrays.
+import { defineScript } from '@tasks/redis';
+
+const NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+// Fencing token: strictly increasing per key, across owners and expiries. It is the larger of
+// the previous token + 1 and the server time in microseconds, so it keeps increasing even
+// after its bookkeeping key expired (kept for a day after the last acquisition).
+const FENCE = `
+local function next_token(fence_key)
+  local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local token = math.max((tonumber(redis.call('GET', fence_key)) or 0) + 1, us)
+  local text = string.format('%.0f', token)
+  redis.call('SET', fence_key, text, 'PX', 86400000)
+  return text
+end
+`;
+
+const META = `
+local function set_meta(meta_key, owner, meta, ttl)
+  if meta ~= '' then
+    redis.call('HSET', meta_key, owner, meta)
+    if redis.call('PTTL', meta_key) < ttl then redis.call('PEXPIRE', meta_key, ttl) end
+  end
+end
+`;
+
+/**
+ * Mutex acquire. KEYS: lock, fence, queue (ZSET owner -> arrival), queue leases (HASH owner ->
+ * "expiry:ttl"), meta. ARGV: owner, ttlMs, waitLeaseMs (0 = do not queue), metadata JSON or ''.
+ * Returns {1, token, 0} when held, {0, '0', pttl-or-0} when not. A free lock goes to the first
+ * live queued waiter, so a releasing owner cannot barge ahead of the line.
+ */
+export const MUTEX_ACQUIRE = defineScript(
+  'mutex-acquire',
+  5,
+  `${NOW}${FENCE}${META}
+local lock, fence, queue, leases, meta_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local owner, ttl, lease, meta = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local current = redis.call('GET', lock)
+if current == owner then
+  redis.call('PEXPIRE', lock, ttl)
+  set_meta(meta_key, owner, meta, ttl)
+  return {1, redis.call('GET', fence) or '0', 0}
+end
+local function enqueue()
+  if lease > 0 then
+    redis.call('ZADD', queue, 'NX', now, owner)
+    redis.call('HSET', leases, owner, (now + lease) .. ':' .. ttl)
+    redis.call('PEXPIRE', queue, lease * 4)
+    redis.call('PEXPIRE', leases, lease * 4)
+  end
+end
+if current then
+  enqueue()
+  return {0, '0', redis.call('PTTL', lock)}
+end
+local head = nil
+while true do
+  local h = redis.call('ZRANGE', queue, 0, 0)[1]
+  if not h then break end
+  local v = redis.call('HGET', leases, h)
+  local expiry = v and tonumber(string.match(v, '^(%d+):'))
+  if expiry and expiry > now then head = h break end
+  redis.call('ZREM', queue, h)
+  redis.call('HDEL', leases, h)
+end
+if head and head ~= owner then
+  enqueue()
+  return {0, '0', 0}
+end
+if head then
+  redis.call('ZREM', queue, owner)
+  redis.call('HDEL', leases, owner)
+end
+redis.call('SET', lock, owner, 'PX', ttl)
+set_meta(meta_key, owner, meta, ttl)
+return {1, next_token(fence), 0}
+`,
+);
+
+/**
+ * Mutex release. KEYS: lock, fence, queue, queue leases, meta. ARGV: owner, channel.
+ * Deletes the lock only if `owner` holds it, then hands it straight to the first live queued
+ * waiter (publishing "owner|token" on the channel). Returns 1 if it released, 0 otherwise.
+ */
+export const MUTEX_RELEASE = defineScript(
+  'mutex-release',
+  5,
+  `${NOW}${FENCE}
+local lock, fence, queue, leases, meta_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local owner, channel = ARGV[1], ARGV[2]
+if redis.call('GET', lock) ~= owner then return 0 end
+redis.call('DEL', lock)
+redis.call('HDEL', meta_key, owner)
+while true do
+  local h = redis.call('ZRANGE', queue, 0, 0)[1]
+  if not h then return 1 end
+  local v = redis.call('HGET', leases, h)
+  redis.call('ZREM', queue, h)
+  redis.call('HDEL', leases, h)
+  local expiry, ttl = nil, nil
+  if v then expiry, ttl = string.match(v, '^(%d+):(%d+)$') end
+  if expiry and tonumber(expiry) > now then
+    redis.call('SET', lock, h, 'PX', tonumber(ttl))
+    redis.call('PUBLISH', channel, h .. '|' .. next_token(fence))
+    return 1
+  end
+end
+`,
+);
+
+/**
+ * Mutex give-up by a waiter (timeout or abort). KEYS: lock, queue, queue leases.
+ * ARGV: owner, channel. Leaves the queue; returns 1 if the lock had meanwhile been handed to
+ * `owner` (the caller then holds it), else 0. Wakes the line if the lock is free.
+ */
+export const MUTEX_CANCEL = defineScript(
+  'mutex-cancel',
+  3,
+  `
+local lock, queue, leases = KEYS[1], KEYS[2], KEYS[3]
+local owner, channel = ARGV[1], ARGV[2]
+redis.call('ZREM', queue, owner)
+redis.call('HDEL', leases, owner)
+if redis.call('GET', lock) == owner then return 1 end
+if redis.call('EXISTS', lock) == 0 and redis.call('EXISTS', queue) == 1 then
+  redis.call('PUBLISH', channel, '*')
+end
+return 0
+`,
+);
+
+/** Mutex extend. KEYS: lock, meta. ARGV: owner, ttlMs. Returns 1 only if still owned. */
+export const MUTEX_EXTEND = defineScript(
+  'mutex-extend',
+  2,
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return 1
+`,
+);
+
+// Readers-writer lock: one ZSET of leases. A reader is "r:<owner>" scored by its expiry; the
+// writer is "w:<owner>" scored by MINUS its expiry, so ZRANGEBYSCORE -inf (0 finds it.
+const RW_PRUNE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, now)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], -now, 0)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local function keep_key(ttl)
+  if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+end
+local function wait_in(set, owner, lease)
+  if lease > 0 then
+    redis.call('ZADD', set, now + lease, owner)
+    redis.call('PEXPIRE', set, lease * 4)
+  end
+end
+`;
+
+/**
+ * Writer acquire. KEYS: lock, fence, waiting writers, waiting readers, meta. ARGV: owner,
+ * ttlMs, waitLeaseMs, metadata. Only with no live reader and no other writer.
+ * Returns {1, token, 0} or {0, '0', ms until the first lease ends}.
+ */
+export const RW_WRITE_ACQUIRE = defineScript(
+  'rw-write-acquire',
+  5,
+  `${NOW}${FENCE}${META}${RW_PRUNE}
+local owner, ttl, lease, meta = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local member = 'w:' .. owner
+if redis.call('ZSCORE', KEYS[1], member) then
+  redis.call('ZADD', KEYS[1], 'XX', -(now + ttl), member)
+  keep_key(ttl)
+  return {1, redis.call('GET', KEYS[2]) or '0', 0}
+end
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('ZADD', KEYS[1], -(now + ttl), member)
+  redis.call('ZREM', KEYS[3], owner)
+  keep_key(ttl)
+  set_meta(KEYS[5], owner, meta, ttl)
+  return {1, next_token(KEYS[2]), 0}
+end
+wait_in(KEYS[3], owner, lease)
+local first = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local soonest = nil
+for i = 2, #first, 2 do
+  local e = math.abs(tonumber(first[i])) - now
+  if not soonest or e < soonest then soonest = e end
+end
+return {0, '0', soonest or 0}
+`,
+);
+
+/**
+ * Reader acquire. KEYS: lock, fence, waiting writers, waiting readers, meta. ARGV: owner,
+ * ttlMs, waitLeaseMs, metadata, preferWriters (1 = a waiting writer blocks new readers).
+ */
+export const RW_READ_ACQUIRE = defineScript(
+  'rw-read-acquire',
+  5,
+  `${NOW}${META}${RW_PRUNE}
+local owner, ttl, lease, meta, prefer = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local member = 'r:' .. owner
+if redis.call('ZSCORE', KEYS[1], member) then
+  redis.call('ZADD', KEYS[1], 'XX', now + ttl, member)
+  keep_key(ttl)
+  return {1, '0', 0}
+end
+local writer = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(0', 'WITHSCORES', 'LIMIT', 0, 1)
+if writer[1] then
+  wait_in(KEYS[4], owner, lease)
+  return {0, '0', -tonumber(writer[2]) - now}
+end
+if prefer == '1' and redis.call('ZCARD', KEYS[3]) > 0 then
+  wait_in(KEYS[4], owner, lease)
+  return {0, '0', 0}
+end
+redis.call('ZADD', KEYS[1], now + ttl, member)
+redis.call('ZREM', KEYS[4], owner)
+keep_key(ttl)
+set_meta(KEYS[5], owner, meta, ttl)
+return {1, '0', 0}
+`,
+);
+
+/**
+ * Lease release for the RW lock and the concurrency limiter. KEYS: lock, waiters A,
+ * waiters B, meta. ARGV: member, owner, channel. Removes only this owner's lease (idempotent)
+ * and wakes waiters if there are any. Returns 1 if a lease was removed.
+ */
+export const LEASE_RELEASE = defineScript(
+  'lease-release',
+  4,
+  `
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[2])
+if removed == 1 and (redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1) then
+  redis.call('PUBLISH', ARGV[3], '*')
+end
+return removed
+`,
+);
+
+/**
+ * Lease extend for the RW lock and the concurrency limiter. KEYS: lock, meta. ARGV: member,
+ * ttlMs, sign (1, or -1 for the writer). Returns 1 only if the lease was still live.
+ */
+export const LEASE_EXTEND = defineScript(
+  'lease-extend',
+  2,
+  `${NOW}
+local member, ttl, sign = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local score = redis.call('ZSCORE', KEYS[1], member)
+if not score then return 0 end
+if math.abs(tonumber(score)) <= now then
+  redis.call('ZREM', KEYS[1], member)
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', sign * (now + ttl), member)
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return 1
+`,
+);
+
+/** Leaves the waiting sets. KEYS: waiters A, waiters B. ARGV: owner. */
+export const WAIT_CANCEL = defineScript(
+  'wait-cancel',
+  2,
+  `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 0
+`,
+);
+
+/**
+ * Concurrency-limiter acquire. KEYS: slots (ZSET owner -> expiry), waiters, meta.
+ * ARGV: owner, ttlMs, limit, waitLeaseMs, metadata. Expired holders are pruned first.
+ * Returns {1, '0', 0} or {0, '0', ms until the first slot's lease ends}.
+ */
+export const SEMAPHORE_ACQUIRE = defineScript(
+  'semaphore-acquire',
+  3,
+  `${NOW}${META}
+local owner, ttl, limit, lease, meta = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], owner) or redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now + ttl, owner)
+  redis.call('ZREM', KEYS[2], owner)
+  if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+  set_meta(KEYS[3], owner, meta, ttl)
+  return {1, '0', 0}
+end
+if lease > 0 then
+  redis.call('ZADD', KEYS[2], now + lease, owner)
+  redis.call('PEXPIRE', KEYS[2], lease * 4)
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, '0', tonumber(first[2]) - now}
+`,
+);
+
+/**
+ * Sliding-window rate-limiter acquire (a log of admissions). KEYS: log (ZSET entry -> time).
+ * ARGV: windowMs, limit, nItems, entry prefix. An admission at time s counts for every
+ * instant in [s, s + window); n units are admitted only if the log then holds at most
+ * `limit` units. Returns {1, '0', admission time} or {0, '0', ms until enough units leave
+ * the window}.
+ */
+export const RATE_ACQUIRE = defineScript(
+  'rate-acquire',
+  1,
+  `${NOW}
+local window, limit, n, entry = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count + n <= limit then
+  for i = 1, n do redis.call('ZADD', KEYS[1], now, entry .. ':' .. i) end
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, '0', now}
+end
+local freeing = redis.call('ZRANGE', KEYS[1], count + n - limit - 1, count + n - limit - 1, 'WITHSCORES')
+return {0, '0', tonumber(freeing[2]) + window - now}
+`,
+);
+
+/** Gives back units admitted by one rate-limiter acquire. KEYS: log. ARGV: entry prefix, n. */
+export const RATE_REFUND = defineScript(
+  'rate-refund',
+  1,
+  `
+local removed = 0
+for i = 1, tonumber(ARGV[2]) do removed = removed + redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. i) end
+return removed
+`,
+);

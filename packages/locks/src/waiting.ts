@@ -1,0 +1,97 @@
+import type { RedisAdapter, Unsubscribe } from '@tasks/redis';
+import type { Attempt, BaseLock } from './base-lock.js';
+
+/** A waiter's place in line lasts this long unless renewed by its next attempt. */
+export const WAIT_LEASE_MS = 2_000;
+/** Longest sleep between attempts when no notification arrives (lost message, crashed holder). */
+const MAX_POLL_MS = 250;
+
+/**
+ * One attempt, then (with `waitMs`) wait for the release notification and try again until
+ * the deadline. Waiters join the lock's line, so a mutex is handed over in arrival order.
+ */
+export async function acquireWithWait(
+  lock: BaseLock,
+  redis: RedisAdapter,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+  metadata: string,
+): Promise<boolean> {
+  const first = await lock.attempt(redis, 0, metadata);
+  if (settle(lock, first)) return true;
+  if (waitMs <= 0) return false;
+
+  const deadline = Date.now() + waitMs;
+  const wake = new Wake();
+  const channel = lock.wakeChannel;
+  let unsubscribe: Unsubscribe | undefined;
+  let granted = false;
+  const onAbort = (): void => wake.fire();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (channel) {
+      unsubscribe = await redis.subscribe(channel, (message) => {
+        if (message === '*') wake.fire();
+        else if (lock.handoff(message)) {
+          granted = true;
+          wake.fire();
+        }
+      });
+    }
+    let hint = first.retryAfterMs;
+    for (;;) {
+      const attempt = await lock.attempt(redis, WAIT_LEASE_MS, metadata);
+      if (settle(lock, attempt) || granted) return true;
+      hint = attempt.retryAfterMs ?? hint;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal?.aborted) break;
+      const pause = channel
+        ? Math.min(MAX_POLL_MS, hint && hint > 0 ? hint : MAX_POLL_MS)
+        : Math.max(hint ?? MAX_POLL_MS, 1);
+      await wake.wait(Math.min(pause, remaining));
+      if (granted) return true;
+    }
+    // Out of time (or aborted): leave the line; the lock may have been handed over just now.
+    if (await lock.cancelWait(redis)) granted = true;
+    if (signal?.aborted) {
+      if (granted) await lock.release(redis);
+      throw signal.reason;
+    }
+    return granted;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (unsubscribe) await unsubscribe();
+  }
+}
+
+function settle(lock: BaseLock, attempt: Attempt): boolean {
+  lock.retryAfterMs = attempt.acquired ? null : attempt.retryAfterMs;
+  return attempt.acquired;
+}
+
+/** A one-shot-at-a-time wake-up: `wait(ms)` resolves on `fire()` or after `ms`. */
+class Wake {
+  #resolve: (() => void) | undefined;
+  #pending = false;
+
+  fire(): void {
+    if (this.#resolve) this.#resolve();
+    else this.#pending = true;
+  }
+
+  wait(ms: number): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#resolve = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#resolve = done;
+    });
+  }
+}

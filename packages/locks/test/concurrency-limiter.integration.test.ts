@@ -1,0 +1,80 @@
+import type { RedisAdapter } from '@tasks/redis';
+import { describe, expect, it } from 'vitest';
+import { ConcurrencyLimiter, LockedObjectType } from '../src/index.js';
+import { sleep, targets, useTarget } from './targets.js';
+
+const { TASK } = LockedObjectType;
+
+/** An adapter that fails the test on any Redis call. */
+const noRedis = new Proxy({} as RedisAdapter, {
+  get: () => () => {
+    throw new Error('a disabled limiter must not call Redis');
+  },
+});
+
+describe('disabled ConcurrencyLimiter', () => {
+  it('acquires, extends and releases without any Redis call', async () => {
+    const slot = new ConcurrencyLimiter(TASK, 'X');
+    expect(await slot.acquire(noRedis)).toBe(true);
+    expect(await slot.extend(noRedis)).toBe(true);
+    await slot.release(noRedis);
+  });
+});
+
+describe.each(targets())('ConcurrencyLimiter on $name', (target) => {
+  const t = useTarget(target, 'conc');
+  const slot = (key: string, limit: number, ttlMs = 30_000): ConcurrencyLimiter =>
+    new ConcurrencyLimiter(TASK, key, { prefix: t.prefix, limit, ttlMs });
+
+  it('admits exactly limit holders', async () => {
+    const redis = t.redis();
+    const holders = [slot('n', 3), slot('n', 3), slot('n', 3)];
+    for (const h of holders) expect(await h.acquire(redis)).toBe(true);
+    const extra = slot('n', 3);
+    expect(await extra.acquire(redis)).toBe(false);
+    expect(extra.retryAfterMs).toBeGreaterThan(25_000);
+    await holders[0]?.release(redis);
+    expect(await extra.acquire(redis)).toBe(true);
+    expect(await extra.inspect(redis)).toHaveLength(3);
+  });
+
+  it('reclaims an expired holder and tells the truth on extend', async () => {
+    const redis = t.redis();
+    const crashed = slot('exp', 1, 150);
+    expect(await crashed.acquire(redis)).toBe(true);
+    expect(await crashed.extend(redis)).toBe(true);
+    const next = slot('exp', 1);
+    expect(await next.acquire(redis)).toBe(false);
+    await sleep(250);
+    expect(await crashed.extend(redis)).toBe(false);
+    expect(await next.acquire(redis)).toBe(true);
+    const intruder = slot('exp', 1);
+    await intruder.release(redis);
+    expect(await intruder.extend(redis)).toBe(false);
+    expect(await next.extend(redis)).toBe(true);
+  });
+
+  it('wakes a waiter when a slot frees', async () => {
+    const redis = t.redis();
+    const holder = slot('wait', 1);
+    expect(await holder.acquire(redis)).toBe(true);
+    const waiter = slot('wait', 1);
+    const started = Date.now();
+    const waiting = waiter.acquire(t.extra(), { waitMs: 5_000 });
+    await sleep(100);
+    await holder.release(redis);
+    expect(await waiting).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('takes its limit from a subclass default', async () => {
+    class Two extends ConcurrencyLimiter {
+      static override limit = 2;
+    }
+    const redis = t.redis();
+    const make = (): Two => new Two(TASK, 'cls', { prefix: t.prefix });
+    expect(await make().acquire(redis)).toBe(true);
+    expect(await make().acquire(redis)).toBe(true);
+    expect(await make().acquire(redis)).toBe(false);
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { LockedObjectType, MutexLock } from '../src/index.js';
+import { sleep, targets, useTarget } from './targets.js';
+
+const { JOB } = LockedObjectType;
+
+describe.each(targets())('MutexLock on $name', (target) => {
+  const t = useTarget(target, 'mutex');
+  const lock = (key: string, ttlMs = 30_000): MutexLock =>
+    new MutexLock(JOB, key, { prefix: t.prefix, ttlMs });
+
+  it('has one owner at a time and frees on release', async () => {
+    const redis = t.redis();
+    const a = lock('basic');
+    const b = lock('basic');
+    expect(await a.acquire(redis)).toBe(true);
+    expect(await b.acquire(redis)).toBe(false);
+    expect(await redis.command(['GET', a.redisKey], { key: a.redisKey })).toBe(a.ownerId);
+    await a.release(redis);
+    expect(await b.acquire(redis)).toBe(true);
+    await b.release(redis);
+  });
+
+  it('lets another owner neither release nor extend it', async () => {
+    const redis = t.redis();
+    const a = lock('owned');
+    const intruder = lock('owned');
+    expect(await a.acquire(redis)).toBe(true);
+    await intruder.release(redis);
+    expect(await intruder.extend(redis)).toBe(false);
+    expect(await redis.command(['GET', a.redisKey], { key: a.redisKey })).toBe(a.ownerId);
+    expect(await a.extend(redis)).toBe(true);
+    await a.release(redis);
+    await a.release(redis); // idempotent
+    expect(await a.extend(redis)).toBe(false);
+  });
+
+  it('frees itself after its TTL', async () => {
+    const redis = t.redis();
+    const a = lock('ttl', 150);
+    expect(await a.acquire(redis)).toBe(true);
+    expect(await lock('ttl').acquire(redis)).toBe(false);
+    await sleep(250);
+    const b = lock('ttl');
+    expect(await b.acquire(redis)).toBe(true);
+    expect(await a.extend(redis)).toBe(false);
+    await a.release(redis);
+    expect(await redis.command(['GET', b.redisKey], { key: b.redisKey })).toBe(b.ownerId);
+  });
+
+  it('issues strictly increasing fencing tokens across owners and expiries', async () => {
+    const redis = t.redis();
+    const tokens: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const l = lock('fence', 100);
+      expect(await l.acquire(redis)).toBe(true);
+      tokens.push(l.fencingToken ?? -1);
+      if (i % 2 === 0) await l.release(redis);
+      else await sleep(150); // let it expire instead
+    }
+    for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1] ?? Infinity);
+  });
+
+  it('waits for a release and is handed the lock', async () => {
+    const redis = t.redis();
+    const holder = lock('wait');
+    expect(await holder.acquire(redis)).toBe(true);
+    const waiter = lock('wait');
+    const started = Date.now();
+    const waiting = waiter.acquire(t.extra(), { waitMs: 5_000 });
+    await sleep(100);
+    await holder.release(redis);
+    expect(await waiting).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(waiter.fencingToken).toBeGreaterThan(holder.fencingToken ?? Infinity);
+    await waiter.release(redis);
+  });
+
+  it('gives up after waitMs, and a releaser cannot barge ahead of waiters', async () => {
+    const redis = t.redis();
+    const holder = lock('queue');
+    expect(await holder.acquire(redis)).toBe(true);
+    expect(await lock('queue').acquire(redis, { waitMs: 200 })).toBe(false);
+    const waiter = lock('queue');
+    const waiting = waiter.acquire(t.extra(), { waitMs: 5_000 });
+    await sleep(100);
+    await holder.release(redis);
+    // The former holder tries again at once: the lock already belongs to the waiter.
+    expect(await holder.acquire(redis)).toBe(false);
+    expect(await waiting).toBe(true);
+    await waiter.release(redis);
+  });
+
+  it('stops waiting when the signal aborts', async () => {
+    const redis = t.redis();
+    const holder = lock('abort');
+    expect(await holder.acquire(redis)).toBe(true);
+    const controller = new AbortController();
+    const waiting = lock('abort').acquire(redis, { waitMs: 10_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop waiting')), 100);
+    await expect(waiting).rejects.toThrow('stop waiting');
+    await holder.release(redis);
+    // The aborted waiter left the line: a newcomer gets the free lock at once.
+    const next = lock('abort');
+    expect(await next.acquire(redis)).toBe(true);
+    await next.release(redis);
+  });
+
+  it('reports its holder with metadata and TTL', async () => {
+    const redis = t.redis();
+    const a = lock('inspect', 10_000);
+    expect(await a.acquire(redis, { metadata: { worker: 'w1', task: 't-1' } })).toBe(true);
+    const [holder] = await a.inspect(redis);
+    expect(holder?.ownerId).toBe(a.ownerId);
+    expect(holder?.role).toBe('owner');
+    expect(holder?.metadata).toEqual({ worker: 'w1', task: 't-1' });
+    expect(holder?.ttlMs).toBeGreaterThan(8_000);
+    await a.release(redis);
+    expect(await a.inspect(redis)).toEqual([]);
+  });
+});

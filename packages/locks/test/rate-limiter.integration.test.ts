@@ -1,0 +1,88 @@
+import type { RedisAdapter } from '@tasks/redis';
+import { describe, expect, it } from 'vitest';
+import { LockedObjectType, RateLimiter, RateLimitExceededCapacityError } from '../src/index.js';
+import { sleep, targets, useTarget } from './targets.js';
+
+const { TASK } = LockedObjectType;
+
+const noRedis = new Proxy({} as RedisAdapter, {
+  get: () => () => {
+    throw new Error('a disabled limiter must not call Redis');
+  },
+});
+
+describe('disabled RateLimiter', () => {
+  it('acquires with no Redis call, and release is a no-op', async () => {
+    const rl = new RateLimiter(TASK, 'X');
+    expect(await rl.acquire(noRedis)).toBe(true);
+    await rl.release(noRedis);
+  });
+});
+
+describe.each(targets())('RateLimiter on $name', (target) => {
+  const t = useTarget(target, 'rate');
+  const limiter = (key: string, limit: number, windowSeconds: number, nItems = 1): RateLimiter =>
+    new RateLimiter(TASK, key, { prefix: t.prefix, limit, windowSeconds, nItems });
+
+  it('admits limit units per window, then refuses with retryAfterMs', async () => {
+    const redis = t.redis();
+    for (let i = 0; i < 5; i++) expect(await limiter('n', 5, 2).acquire(redis)).toBe(true);
+    const refused = limiter('n', 5, 2);
+    expect(await refused.acquire(redis)).toBe(false);
+    expect(refused.retryAfterMs).toBeGreaterThan(1_500);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(2_000);
+  });
+
+  it('rejects nItems > limit with a clear error instead of refusing forever', async () => {
+    const rl = limiter('cap', 3, 1, 4);
+    await expect(rl.acquire(t.redis())).rejects.toThrow(RateLimitExceededCapacityError);
+    await expect(rl.acquire(t.redis())).rejects.toThrow(/nItems|limit is 3/);
+  });
+
+  it('has an accurate retryAfterMs', async () => {
+    const redis = t.redis();
+    const window = 0.6;
+    expect(await limiter('accurate', 2, window).acquire(redis)).toBe(true);
+    await sleep(200);
+    expect(await limiter('accurate', 2, window).acquire(redis)).toBe(true);
+    const refused = limiter('accurate', 2, window);
+    expect(await refused.acquire(redis)).toBe(false);
+    // The first unit leaves the window ~400 ms from now.
+    expect(refused.retryAfterMs).toBeGreaterThan(300);
+    expect(refused.retryAfterMs).toBeLessThan(450);
+    await sleep((refused.retryAfterMs ?? 0) + 20);
+    expect(await limiter('accurate', 2, window).acquire(redis)).toBe(true);
+    expect(await limiter('accurate', 2, window).acquire(redis)).toBe(false);
+  });
+
+  it('never admits more than limit units in any window (server timestamps)', async () => {
+    const redis = t.redis();
+    const limit = 4;
+    const windowMs = 300;
+    const admitted: number[] = [];
+    const deadline = Date.now() + 1_500;
+    const worker = async (): Promise<void> => {
+      while (Date.now() < deadline) {
+        const rl = limiter('sliding', limit, windowMs / 1000);
+        if (await rl.acquire(redis)) admitted.push(rl.lastAdmittedAt ?? NaN);
+        else await sleep(Math.min(rl.retryAfterMs ?? 5, 15) * Math.random());
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    admitted.sort((a, b) => a - b);
+    // Any window [s, s + W) holds at most `limit` admissions iff every admission is at least
+    // W after the one `limit` places before it (admission times come from the server).
+    expect(admitted.length).toBeGreaterThan(limit * 3);
+    for (let i = 0; i + limit < admitted.length; i++) {
+      expect((admitted[i + limit] ?? 0) - (admitted[i] ?? 0)).toBeGreaterThanOrEqual(windowMs);
+    }
+  });
+
+  it('waits until quota frees with waitMs', async () => {
+    const redis = t.redis();
+    expect(await limiter('wait', 1, 0.3).acquire(redis)).toBe(true);
+    const started = Date.now();
+    expect(await limiter('wait', 1, 0.3).acquire(redis, { waitMs: 2_000 })).toBe(true);
+    expect(Date.now() - started).toBeGreaterThan(200);
+  });
+});
