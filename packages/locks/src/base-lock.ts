@@ -82,8 +82,9 @@ export abstract class BaseLock {
   readonly extraKeys: ReadonlyArray<string | number>;
   /** The Redis key, e.g. `lock:mutex:job:42:lhcb` (with the prefix in front, if any). */
   readonly redisKey: string;
-  /** Random per instance (32 hex characters); release and extend only act for this owner. */
-  readonly ownerId: string = randomUUID().replaceAll('-', '');
+  /** The key prefix given at construction (`''` when none). */
+  readonly prefix: string;
+  #ownerId: string | undefined;
   /**
    * After a refused acquire: ms until it may succeed (the limiter's window or the holder's
    * lease), or `null` when unknown.
@@ -99,7 +100,14 @@ export abstract class BaseLock {
     this.obj = lockedObjectType(obj);
     this.key = key;
     this.extraKeys = Object.freeze([...(options.extraKeys ?? [])]);
-    this.redisKey = withPrefix(options.prefix ?? '', joinKey(...kind, obj, key, ...this.extraKeys));
+    this.prefix = options.prefix ?? '';
+    this.redisKey = withPrefix(this.prefix, joinKey(...kind, obj, key, ...this.extraKeys));
+  }
+
+  /** Random per instance (32 hex characters); release and extend only act for this owner. */
+  get ownerId(): string {
+    // Made on first use: a disabled limiter never needs one.
+    return (this.#ownerId ??= randomUUID().replaceAll('-', ''));
   }
 
   /** False for a limiter whose limit is `null`: it then never touches Redis. */

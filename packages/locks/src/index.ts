@@ -41,3 +41,4 @@ export {
   type Watchdog,
   type WatchdogOptions,
 } from './watchdog.js';
+export { inspectLockKey, listLocks, lockKindOf, type LockInfo, type LockKind } from './inspect.js';

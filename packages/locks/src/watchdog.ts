@@ -33,6 +33,7 @@ export function startWatchdog(
   options: WatchdogOptions = {},
 ): Watchdog {
   const leased = locks.filter((lock) => lock.enabled && lock.leased && lock.ttlMs !== null);
+  if (leased.length === 0) return IDLE_WATCHDOG;
   const controller = new AbortController();
   let lost: LockLostError | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -84,6 +85,13 @@ export function startWatchdog(
     },
   };
 }
+
+/** The watchdog of a set with no lease to keep: its signal never aborts. */
+const IDLE_WATCHDOG: Watchdog = Object.freeze({
+  signal: new AbortController().signal,
+  lost: null,
+  stop: () => undefined,
+});
 
 /** Locks held under a watchdog; release them with `release()` or `await using`. */
 export interface HeldLocks extends AsyncDisposable {

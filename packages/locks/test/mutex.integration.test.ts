@@ -119,3 +119,24 @@ describe.each(targets())('MutexLock on $name', (target) => {
     expect(await a.inspect(redis)).toEqual([]);
   });
 });
+
+describe.each(targets())('listLocks on $name', (target) => {
+  const t = useTarget(target, 'list');
+
+  it('finds held locks with owners and TTLs, and skips companion keys', async () => {
+    const redis = t.redis();
+    const m = new MutexLock(JOB, 'listed', { prefix: t.prefix, ttlMs: 20_000 });
+    expect(await m.acquire(redis, { metadata: { host: 'h1' } })).toBe(true);
+    const { SharedRWLock, listLocks, lockKindOf } = await import('../src/index.js');
+    const r = new SharedRWLock(JOB, 'listed-rw', { prefix: t.prefix });
+    expect(await r.acquire(redis)).toBe(true);
+    const found = await listLocks(redis, `${t.prefix}:*`);
+    const byKey = new Map(found.map((f) => [f.key, f]));
+    expect(byKey.get(m.redisKey)?.kind).toBe('mutex');
+    expect(byKey.get(m.redisKey)?.holders[0]?.ownerId).toBe(m.ownerId);
+    expect(byKey.get(m.redisKey)?.holders[0]?.metadata).toEqual({ host: 'h1' });
+    expect(byKey.get(m.redisKey)?.holders[0]?.ttlMs).toBeGreaterThan(15_000);
+    expect(byKey.get(r.redisKey)?.holders.map((h) => h.role)).toEqual(['reader']);
+    expect(lockKindOf(`{${m.redisKey}}:fence`)).toBeNull();
+  });
+});

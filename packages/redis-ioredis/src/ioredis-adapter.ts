@@ -69,6 +69,9 @@ class IoredisDriver implements RedisDriver {
     if (client.options.keyPrefix) throw keyPrefixError();
     this.#client = client;
     this.#owned = owned;
+    // A connection this adapter owns reports failures through the commands that hit them;
+    // without a listener ioredis would also print every reconnection error.
+    if (owned) client.on('error', () => undefined);
   }
 
   send(args: readonly RedisArg[], _key: string | undefined, buffers: boolean): Promise<unknown> {

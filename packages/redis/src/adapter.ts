@@ -54,7 +54,7 @@ class DriverAdapter implements RedisAdapter {
     args: readonly RedisArg[],
     options?: Pick<CommandOptions, 'buffers'>,
   ): Promise<RedisReply> {
-    if (keys.length !== script.numberOfKeys) {
+    if (script.numberOfKeys !== null && keys.length !== script.numberOfKeys) {
       throw new RangeError(`Script ${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
     }
     const buffers = options?.buffers ?? false;

@@ -4,8 +4,11 @@ import { createHash } from 'node:crypto';
 export interface LuaScript {
   /** A short name for error messages. */
   readonly name: string;
-  /** Number of `KEYS` the script takes; every other argument goes to `ARGV`. */
-  readonly numberOfKeys: number;
+  /**
+   * Number of `KEYS` the script takes (every other argument goes to `ARGV`), or `null` for a
+   * script taking any number of keys (batch scripts).
+   */
+  readonly numberOfKeys: number | null;
   /** The script body. */
   readonly lua: string;
   /** Lower-case hex SHA1 of `lua`, as Redis computes it for `EVALSHA`. */
@@ -24,9 +27,9 @@ export interface LuaScript {
  * await adapter.evalScript(incrBy, ['counter'], [5]);
  * ```
  */
-export function defineScript(name: string, numberOfKeys: number, lua: string): LuaScript {
-  if (!Number.isInteger(numberOfKeys) || numberOfKeys < 0) {
-    throw new RangeError(`defineScript(${name}): numberOfKeys must be a non-negative integer`);
+export function defineScript(name: string, numberOfKeys: number | null, lua: string): LuaScript {
+  if (numberOfKeys !== null && (!Number.isInteger(numberOfKeys) || numberOfKeys < 0)) {
+    throw new RangeError(`defineScript(${name}): numberOfKeys must be a non-negative integer or null`);
   }
   const sha1 = createHash('sha1').update(lua).digest('hex');
   return Object.freeze({ name, numberOfKeys, lua, sha1 });
