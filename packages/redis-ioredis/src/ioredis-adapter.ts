@@ -94,6 +94,7 @@ class IoredisDriver implements RedisDriver {
     close(): Promise<void>;
   }> {
     const subscriber = duplicateClient(this.#client);
+    subscriber.on('error', () => undefined); // reconnects by itself; failures reach SUBSCRIBE callers
     subscriber.on('message', (channel: string, message: string) => onMessage(channel, message));
     await waitReady(subscriber);
     return {

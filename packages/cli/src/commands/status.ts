@@ -1,0 +1,114 @@
+import type { AppStatus, TaskApp } from '@tasks/core';
+import type { RedisAdapter } from '@tasks/redis';
+import type { CommandSpec } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatDuration } from '../format.js';
+import { renderPairs, renderTable } from '../table.js';
+import { noMoreArgs } from './shared.js';
+
+/** The scheduler leader, as `status` reports it. */
+interface LeaderInfo {
+  readonly instanceId: string;
+  readonly fencingToken: number | null;
+  readonly leaseMsLeft: number;
+}
+
+/** `tasks status`: queue depths, delayed, running, DLQ size, workers and the scheduler leader. */
+export const statusCommand: CommandSpec = {
+  name: 'status',
+  summary: 'queue depth per stream, delayed, running, DLQ size, workers, scheduler leader',
+  usage: ['status [--json]'],
+  description:
+    'Shows, for the app under --prefix: waiting and running entries of each of the nine streams ' +
+    '(priority × size), the delayed tasks, the dead-letter queue size, the live workers and the ' +
+    'scheduler leader. Works without a config file (it only needs the prefix).',
+  options: {},
+  examples: [
+    ['tasks status', 'tables for people'],
+    ['tasks status --json | jq .deadLettered', 'one JSON document for scripts'],
+  ],
+  config: 'optional',
+  async run(session, { args }) {
+    noMoreArgs(args, 0, 'status');
+    const redis = await session.redis();
+    const [status, leader] = await Promise.all([session.app.status(), readLeader(redis, session.app)]);
+    const streams = status.streams.map((s) => ({ ...s, waiting: Math.max(0, s.length - s.pending) }));
+    if (session.out.json) {
+      session.out.data({ prefix: session.prefix, ...status, streams, scheduler: { leader } });
+      return ExitCode.OK;
+    }
+    session.out.print(render(session.prefix, status, streams, leader));
+    return ExitCode.OK;
+  },
+};
+
+function render(
+  prefix: string,
+  status: AppStatus,
+  streams: ReadonlyArray<{ priority: string; size: string; waiting: number; pending: number }>,
+  leader: LeaderInfo | null,
+): string {
+  const queues = renderTable(
+    [
+      { header: 'SIZE' },
+      { header: 'PRIORITY' },
+      { header: 'WAITING', align: 'right' },
+      { header: 'RUNNING', align: 'right' },
+    ],
+    streams.map((s) => [s.size, s.priority, String(s.waiting), String(s.pending)]),
+  );
+  const summary = renderPairs([
+    ['Prefix', prefix],
+    ['Waiting', String(streams.reduce((sum, s) => sum + s.waiting, 0))],
+    ['Running', String(status.running)],
+    ['Delayed', String(status.delayed)],
+    ['Dead-lettered', String(status.deadLettered)],
+    ['Workers', String(status.workers.length)],
+    [
+      'Scheduler',
+      leader
+        ? `${leader.instanceId} leads (fencing token ${leader.fencingToken ?? '?'}, lease ${formatDuration(leader.leaseMsLeft)} left)`
+        : 'no leader',
+    ],
+  ]);
+  const parts = [summary, '', queues];
+  if (status.workers.length > 0) {
+    const now = Date.now();
+    parts.push(
+      '',
+      renderTable(
+        [
+          { header: 'WORKER' },
+          { header: 'HOST' },
+          { header: 'PID', align: 'right' },
+          { header: 'RUNNING', align: 'right' },
+          { header: 'LAST SEEN', align: 'right' },
+        ],
+        status.workers.map((w) => [
+          w.id,
+          w.host,
+          String(w.pid),
+          String(w.running),
+          `${formatDuration(now - w.lastSeen)} ago`,
+        ]),
+      ),
+    );
+  }
+  return parts.join('\n');
+}
+
+/** The scheduler's leader lease (`<prefix>:scheduler:leader` holds `instance|token`). */
+async function readLeader(redis: RedisAdapter, app: TaskApp): Promise<LeaderInfo | null> {
+  const key = app.keys.key('scheduler', 'leader');
+  const [value, ttl] = await Promise.all([
+    redis.command(['GET', key], { key }),
+    redis.command(['PTTL', key], { key }),
+  ]);
+  if (typeof value !== 'string') return null;
+  const match = /^(.*)\|(\d+)$/.exec(value);
+  return {
+    instanceId: match ? String(match[1]) : value,
+    fencingToken: match ? Number(match[2]) : null,
+    leaseMsLeft: Math.max(0, Number(ttl)),
+  };
+}

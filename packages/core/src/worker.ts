@@ -1,0 +1,402 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { acquireAll, releaseAll, startWatchdog, type BaseLock, type Watchdog } from '@tasks/locks';
+import type { RedisAdapter } from '@tasks/redis';
+import { SIZES, type Size } from './enums.js';
+import type { FetchedEntry } from './broker.js';
+import { TaskConfigError, WorkerShutdownError } from './errors.js';
+import type { AppInternals } from './internals.js';
+import { decodePayload, PayloadDecodeError, type TaskPayload } from './payload.js';
+import { runTask } from './run-task.js';
+
+/** Options of `app.createWorker()`. */
+export interface WorkerOptions {
+  /** Sizes this worker serves. Default: all three. */
+  readonly sizes?: readonly Size[];
+  /** Tasks run at once, per size. Default 10. */
+  readonly concurrency?: number;
+  /** An entry idle this long (its worker died) is reclaimed by another worker. Default 30 000 ms. */
+  readonly idleTimeoutMs?: number;
+  /** Deliveries after which an entry that never completes is dead-lettered. Default 5. */
+  readonly maxDeliveries?: number;
+  /** How long a blocking read waits before looping. Default 1 000 ms. */
+  readonly blockMs?: number;
+  /** Lock-contention reschedule delay: first, and cap (it doubles in between). Default 1 000 / 60 000 ms. */
+  readonly rescheduleDelayMs?: { readonly base?: number; readonly max?: number };
+  /** A name for this worker (shown by `status`). Default: host, pid and a random suffix. */
+  readonly workerId?: string;
+}
+
+interface Running {
+  readonly entry: FetchedEntry;
+  readonly payload: TaskPayload;
+  readonly controller: AbortController;
+  readonly startedAt: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs tasks from the streams of its sizes: strict priority, bounded prefetch (never more
+ * fetched than free slots), locks through `acquireAll`, a watchdog on their leases, a
+ * heartbeat on running entries, reclaiming of dead workers' entries, promotion of due delayed
+ * tasks, and a graceful `close()`.
+ */
+export class Worker {
+  readonly id: string;
+  readonly sizes: readonly Size[];
+  readonly concurrency: number;
+  readonly #app: AppInternals;
+  readonly #idleMs: number;
+  readonly #maxDeliveries: number;
+  readonly #blockMs: number;
+  readonly #rescheduleBase: number;
+  readonly #rescheduleMax: number;
+  readonly #running = new Map<string, Running>();
+  readonly #runningPerSize = new Map<Size, number>();
+  readonly #slotWaiters = new Map<Size, () => void>();
+  readonly #blocking: RedisAdapter[] = [];
+  readonly #shutdown = new AbortController();
+  readonly #batcher: CompletionBatcher;
+  #loops: Promise<unknown> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(app: AppInternals, options: WorkerOptions = {}) {
+    this.#app = app;
+    this.sizes = options.sizes ?? SIZES;
+    this.concurrency = options.concurrency ?? 10;
+    if (!Number.isInteger(this.concurrency) || this.concurrency <= 0)
+      throw new TaskConfigError('concurrency', 'must be a positive integer');
+    for (const size of this.sizes)
+      if (!SIZES.includes(size)) throw new TaskConfigError('sizes', `unknown size '${String(size)}'`);
+    this.#idleMs = options.idleTimeoutMs ?? 30_000;
+    this.#maxDeliveries = options.maxDeliveries ?? 5;
+    this.#blockMs = options.blockMs ?? 1_000;
+    this.#rescheduleBase = options.rescheduleDelayMs?.base ?? 1_000;
+    this.#rescheduleMax = options.rescheduleDelayMs?.max ?? 60_000;
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#batcher = new CompletionBatcher(app, (error) => this.#report(error, 'complete'));
+  }
+
+  /** Entries this worker is running now. */
+  get running(): Array<{ taskId: string; name: string; attempt: number; startedAt: number }> {
+    return [...this.#running.values()].map((r) => ({
+      taskId: r.payload.i,
+      name: r.payload.n,
+      attempt: r.payload.t,
+      startedAt: r.startedAt,
+    }));
+  }
+
+  /** Starts the loops; resolves once `close()` has finished. */
+  run(): Promise<void> {
+    this.#loops ??= this.#start();
+    return this.#loops.then(() => this.#closing);
+  }
+
+  async #start(): Promise<void> {
+    await this.#app.broker.ensureGroups();
+    const loops = this.sizes.map((size) => this.#fetchLoop(size));
+    loops.push(this.#maintenanceLoop(), this.#promoteLoop());
+    await Promise.all(loops);
+  }
+
+  /**
+   * Stops fetching, lets running tasks finish within `timeoutMs` (default 10 s), then aborts
+   * the rest through their signal; a task that stops on the abort is put back in its stream
+   * at once, one that ignores it stays pending and is reclaimed after the idle timeout.
+   * Locks are released as tasks end. Nothing is lost.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.timeoutMs ?? 10_000);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    this.#shutdown.abort(new WorkerShutdownError());
+    for (const wake of this.#slotWaiters.values()) wake();
+    await Promise.all(this.#blocking.map((c) => c.close().catch(() => undefined)));
+    const deadline = Date.now() + timeoutMs;
+    while (this.#running.size > 0 && Date.now() < deadline) await sleep(10);
+    for (const run of this.#running.values()) run.controller.abort(new WorkerShutdownError());
+    const grace = Date.now() + Math.min(2_000, timeoutMs);
+    while (this.#running.size > 0 && Date.now() < grace) await sleep(10);
+    await this.#batcher.flush();
+    if (this.#loops) await this.#loops.catch(() => undefined);
+    await this.#app.redis
+      .command(['HDEL', this.#app.keys.workers, this.id], { key: this.#app.keys.workers })
+      .catch(() => undefined);
+  }
+
+  get #stopping(): boolean {
+    return this.#shutdown.signal.aborted;
+  }
+
+  #report(error: unknown, where: string): void {
+    this.#app.events.emit('workerError', { error, where });
+  }
+
+  async #fetchLoop(size: Size): Promise<void> {
+    const blocking = await this.#app.redis.duplicate();
+    this.#blocking.push(blocking);
+    let backoff = 50;
+    while (!this.#stopping) {
+      try {
+        const free = this.concurrency - (this.#runningPerSize.get(size) ?? 0);
+        if (free <= 0) {
+          await new Promise<void>((resolve) => this.#slotWaiters.set(size, resolve));
+          // Slots free in batches (completions are flushed per tick): gather them, then fetch once.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
+        }
+        let entries = await this.#app.broker.fetch(size, this.id, free);
+        if (entries.length === 0) {
+          // A client may keep a blocked read pending across a reconnect even after close():
+          // never let shutdown wait on it (an entry it still delivers stays pending, and is
+          // reclaimed by another worker).
+          entries = await untilAborted(
+            this.#app.broker.blockingRead(blocking, size, this.id, this.#blockMs),
+            this.#shutdown.signal,
+            [],
+          );
+        }
+        for (const entry of entries) this.#start1(size, entry);
+        backoff = 50;
+      } catch (error) {
+        if (this.#stopping) break;
+        this.#report(error, `fetch ${size}`);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  #start1(size: Size, entry: FetchedEntry): void {
+    this.#runningPerSize.set(size, (this.#runningPerSize.get(size) ?? 0) + 1);
+    void this.#process(entry)
+      .catch((error: unknown) => this.#report(error, 'process'))
+      .finally(() => {
+        this.#runningPerSize.set(size, (this.#runningPerSize.get(size) ?? 1) - 1);
+        const wake = this.#slotWaiters.get(size);
+        this.#slotWaiters.delete(size);
+        wake?.();
+      });
+  }
+
+  async #process(entry: FetchedEntry): Promise<void> {
+    let payload: TaskPayload;
+    try {
+      payload = decodePayload(entry.raw);
+    } catch (error) {
+      const reason =
+        error instanceof PayloadDecodeError ? `undecodable entry: ${error.message}` : String(error);
+      await this.#app.broker.deadLetter(
+        entry.streamIndex,
+        entry.entryId,
+        `entry:${entry.entryId}`,
+        { reason, payload: entry.raw, at: Date.now() },
+        null,
+      );
+      this.#app.events.emit('deadLettered', { taskId: `entry:${entry.entryId}`, name: '?', reason });
+      return;
+    }
+    const cls = this.#app.registry.get(payload.n);
+    if (!cls) {
+      const reason = `unknown task name '${payload.n}' (not registered with this app)`;
+      await this.#app.deadLetterPayload(entry, payload, reason, []);
+      return;
+    }
+    const controller = new AbortController();
+    const run: Running = { entry, payload, controller, startedAt: Date.now() };
+    this.#running.set(entry.entryId, run);
+    try {
+      await runTask(this.#app, {
+        entry,
+        payload,
+        cls,
+        worker: this.id,
+        signal: controller.signal,
+        shutdown: this.#shutdown.signal,
+        batcher: this.#batcher,
+        rescheduleDelay: (n) => Math.min(this.#rescheduleMax, this.#rescheduleBase * 2 ** n),
+        acquire: (locks: readonly BaseLock[]) =>
+          acquireAll(this.#app.redis, locks, { metadata: { worker: this.id, task: payload.i } }),
+        watch: (locks: readonly BaseLock[]): Watchdog =>
+          startWatchdog(this.#app.redis, locks, {
+            onLost: (error) => {
+              controller.abort(error);
+              this.#app.events.emit('lockLost', { taskId: payload.i, name: payload.n, key: error.key });
+            },
+          }),
+        release: (locks: readonly BaseLock[]) => releaseAll(this.#app.redis, locks),
+      });
+    } finally {
+      this.#running.delete(entry.entryId);
+    }
+  }
+
+  async #maintenanceLoop(): Promise<void> {
+    const heartbeatMs = Math.max(100, Math.floor(this.#idleMs / 3));
+    while (!this.#stopping) {
+      try {
+        await this.#heartbeat();
+        await this.#reclaim();
+      } catch (error) {
+        if (!this.#stopping) this.#report(error, 'maintenance');
+      }
+      await this.#pause(heartbeatMs);
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    const byStream = new Map<number, string[]>();
+    for (const run of this.#running.values()) {
+      const list = byStream.get(run.entry.streamIndex) ?? [];
+      list.push(run.entry.entryId);
+      byStream.set(run.entry.streamIndex, list);
+    }
+    for (const [streamIndex, ids] of byStream) {
+      for (const lost of await this.#app.broker.heartbeat(streamIndex, this.id, ids)) {
+        // Another worker reclaimed it (this one stalled): it runs there now; stop here.
+        this.#running
+          .get(lost)
+          ?.controller.abort(new Error('delivery reclaimed by another worker after a stall'));
+      }
+    }
+    const info = JSON.stringify({
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      sizes: this.sizes,
+      running: this.#running.size,
+      lastSeen: Date.now(),
+    });
+    await this.#app.redis.command(['HSET', this.#app.keys.workers, this.id, info], {
+      key: this.#app.keys.workers,
+    });
+  }
+
+  async #reclaim(): Promise<void> {
+    const guardMs = Math.max(100, Math.floor(this.#idleMs / 2));
+    for (const size of this.sizes) {
+      for (const stream of this.#app.keys.streamsOfSize(size)) {
+        // Never take more than the free slots (bounded prefetch holds for reclaimed entries too).
+        const free = this.concurrency - (this.#runningPerSize.get(size) ?? 0);
+        if (free <= 0 || this.#stopping) break;
+        const streamIndex = this.#app.keys.streams.indexOf(stream);
+        const entries = await this.#app.broker.reclaim(
+          streamIndex,
+          this.id,
+          this.#idleMs,
+          this.#maxDeliveries,
+          guardMs,
+          free,
+        );
+        for (const entry of entries) this.#start1(size, entry);
+      }
+    }
+  }
+
+  async #promoteLoop(): Promise<void> {
+    while (!this.#stopping) {
+      let wait = 250;
+      try {
+        const { promoted, nextDueMs, nowMs } = await this.#app.broker.promote(500);
+        if (promoted >= 500) wait = 0;
+        else if (nextDueMs !== null) wait = Math.max(5, Math.min(250, nextDueMs - nowMs));
+      } catch (error) {
+        if (!this.#stopping) this.#report(error, 'promote');
+        wait = 1_000;
+      }
+      if (wait > 0) await this.#pause(wait);
+    }
+  }
+
+  #pause(ms: number): Promise<void> {
+    const signal = this.#shutdown.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Resolves with `promise`, or with `fallback` as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, fallback: T): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.resolve(fallback);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(fallback);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** Groups completions of one tick into one script call per stream. */
+export class CompletionBatcher {
+  readonly #pending = new Map<
+    number,
+    Array<{
+      entryId: string;
+      taskId: string;
+      resultJson: string;
+      done: () => void;
+      fail: (e: unknown) => void;
+    }>
+  >();
+  #scheduled = false;
+  #inflight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly app: AppInternals,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  add(streamIndex: number, entryId: string, taskId: string, resultJson: string): Promise<void> {
+    return new Promise((done, fail) => {
+      const list = this.#pending.get(streamIndex) ?? [];
+      list.push({ entryId, taskId, resultJson, done, fail });
+      this.#pending.set(streamIndex, list);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  async flush(): Promise<void> {
+    this.#scheduled = false;
+    const batches = [...this.#pending];
+    this.#pending.clear();
+    const work = Promise.all(
+      batches.map(async ([streamIndex, items]) => {
+        try {
+          await this.app.broker.complete(streamIndex, items);
+          for (const item of items) item.done();
+        } catch (error) {
+          this.onError(error);
+          for (const item of items) item.fail(error);
+        }
+      }),
+    ).then(() => undefined);
+    this.#inflight = this.#inflight.then(() => work);
+    await this.#inflight;
+  }
+}
