@@ -75,6 +75,8 @@ export interface AppStatus {
     running: number;
     lastSeen: number;
   }>;
+  /** The scheduler holding the leader lease, or `null` when none does. */
+  readonly scheduler: { readonly leader: string; readonly fencingToken: number; readonly leaseMs: number } | null;
 }
 
 /** Options of `app.call()`. */
@@ -375,11 +377,15 @@ export class TaskApp<Deps = unknown> {
         }),
       ),
     );
-    const [delayed, deadLettered, workersRaw] = await Promise.all([
+    const leaderKey = this.keys.key('scheduler', 'leader');
+    const [delayed, deadLettered, workersRaw, leader, leaseMs] = await Promise.all([
       this.redis.command(['ZCARD', this.keys.delayed], { key: this.keys.delayed }),
       this.redis.command(['ZCARD', this.keys.dlq], { key: this.keys.dlq }),
       this.redis.command(['HGETALL', this.keys.workers], { key: this.keys.workers }),
+      this.redis.command(['GET', leaderKey], { key: leaderKey }),
+      this.redis.command(['PTTL', leaderKey], { key: leaderKey }),
     ]);
+    const lease = typeof leader === 'string' ? /^(.*)\|(\d+)$/.exec(leader) : null;
     const workers: Array<{ id: string; host: string; pid: number; running: number; lastSeen: number }> = [];
     const list = workersRaw as string[];
     for (let i = 1; i < list.length; i += 2) {
@@ -395,6 +401,7 @@ export class TaskApp<Deps = unknown> {
       running: streams.reduce((sum, s) => sum + s.pending, 0),
       deadLettered: Number(deadLettered),
       workers,
+      scheduler: lease ? { leader: lease[1] ?? '', fencingToken: Number(lease[2]), leaseMs: Math.max(0, Number(leaseMs)) } : null,
     };
   }
 

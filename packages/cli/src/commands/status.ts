@@ -1,5 +1,4 @@
-import type { AppStatus, TaskApp } from '@tasks/core';
-import type { RedisAdapter } from '@tasks/redis';
+import type { AppStatus } from '@tasks/core';
 import type { CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration } from '../format.js';
@@ -30,8 +29,15 @@ export const statusCommand: CommandSpec = {
   config: 'optional',
   async run(session, { args }) {
     noMoreArgs(args, 0, 'status');
-    const redis = await session.redis();
-    const [status, leader] = await Promise.all([session.app.status(), readLeader(redis, session.app)]);
+    await session.redis(); // connects (bounded) before reading anything
+    const status = await session.app.status();
+    const leader: LeaderInfo | null = status.scheduler
+      ? {
+          instanceId: status.scheduler.leader,
+          fencingToken: status.scheduler.fencingToken,
+          leaseMsLeft: status.scheduler.leaseMs,
+        }
+      : null;
     const streams = status.streams.map((s) => ({ ...s, waiting: Math.max(0, s.length - s.pending) }));
     if (session.out.json) {
       session.out.data({ prefix: session.prefix, ...status, streams, scheduler: { leader } });
@@ -95,20 +101,4 @@ function render(
     );
   }
   return parts.join('\n');
-}
-
-/** The scheduler's leader lease (`<prefix>:scheduler:leader` holds `instance|token`). */
-async function readLeader(redis: RedisAdapter, app: TaskApp): Promise<LeaderInfo | null> {
-  const key = app.keys.key('scheduler', 'leader');
-  const [value, ttl] = await Promise.all([
-    redis.command(['GET', key], { key }),
-    redis.command(['PTTL', key], { key }),
-  ]);
-  if (typeof value !== 'string') return null;
-  const match = /^(.*)\|(\d+)$/.exec(value);
-  return {
-    instanceId: match ? String(match[1]) : value,
-    fencingToken: match ? Number(match[2]) : null,
-    leaseMsLeft: Math.max(0, Number(ttl)),
-  };
 }
