@@ -73,7 +73,11 @@ describe('scheduler', () => {
     const first = app.createScheduler({ leaseMs: 1_000, tickMs: 50 });
     void first.run();
     await waitUntil(() => submitted.length >= 1, 5_000);
+    const status = await app.status();
+    expect(status.scheduler?.leader).toBe(first.instanceId);
+    expect(status.scheduler?.fencingToken).toBe(first.fencingToken);
     await first.close();
+    expect((await app.status()).scheduler).toBeNull(); // close() hands the lease over at once
     const second = app.createScheduler({ leaseMs: 1_000, tickMs: 50 });
     void second.run();
     await waitUntil(() => submitted.length >= 3, 5_000);
