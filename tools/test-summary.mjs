@@ -11,10 +11,10 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
-for (const dir of ['packages', 'examples', 'bench']) {
+for (const dir of ['packages', 'examples', 'bench', 'faults']) {
   const base = join(root, dir);
   if (!existsSync(base)) continue;
-  const names = dir === 'bench' ? ['.'] : readdirSync(base);
+  const names = dir === 'bench' || dir === 'faults' ? ['.'] : readdirSync(base);
   for (const name of names) {
     const file = join(base, name, '.test-results', 'vitest.json');
     if (!existsSync(file)) continue;

@@ -76,7 +76,11 @@ export interface AppStatus {
     lastSeen: number;
   }>;
   /** The scheduler holding the leader lease, or `null` when none does. */
-  readonly scheduler: { readonly leader: string; readonly fencingToken: number; readonly leaseMs: number } | null;
+  readonly scheduler: {
+    readonly leader: string;
+    readonly fencingToken: number;
+    readonly leaseMs: number;
+  } | null;
 }
 
 /** Options of `app.call()`. */
@@ -401,7 +405,9 @@ export class TaskApp<Deps = unknown> {
       running: streams.reduce((sum, s) => sum + s.pending, 0),
       deadLettered: Number(deadLettered),
       workers,
-      scheduler: lease ? { leader: lease[1] ?? '', fencingToken: Number(lease[2]), leaseMs: Math.max(0, Number(leaseMs)) } : null,
+      scheduler: lease
+        ? { leader: lease[1] ?? '', fencingToken: Number(lease[2]), leaseMs: Math.max(0, Number(leaseMs)) }
+        : null,
     };
   }
 

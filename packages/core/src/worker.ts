@@ -95,7 +95,11 @@ export class Worker {
   }
 
   async #start(): Promise<void> {
-    await this.#app.broker.ensureGroups();
+    // A stream that cannot take a group (a key of the wrong type) must not stop the others:
+    // report it; each fetch loop creates missing groups again as it goes.
+    await this.#app.broker
+      .ensureGroups()
+      .catch((error: unknown) => this.#report(error, 'create consumer groups'));
     const loops = this.sizes.map((size) => this.#fetchLoop(size));
     loops.push(this.#maintenanceLoop(), this.#promoteLoop());
     await Promise.all(loops);
@@ -238,11 +242,17 @@ export class Worker {
   async #maintenanceLoop(): Promise<void> {
     const heartbeatMs = Math.max(100, Math.floor(this.#idleMs / 3));
     while (!this.#stopping) {
-      try {
-        await this.#heartbeat();
-        await this.#reclaim();
-      } catch (error) {
-        if (!this.#stopping) this.#report(error, 'maintenance');
+      // Each step on its own: trouble with one (a corrupted registry key) never blocks another.
+      for (const [where, step] of [
+        ['heartbeat', () => this.#heartbeat()],
+        ['worker registry', () => this.#register()],
+        ['reclaim', () => this.#reclaim()],
+      ] as const) {
+        try {
+          await step();
+        } catch (error) {
+          if (!this.#stopping) this.#report(error, where);
+        }
       }
       await this.#pause(heartbeatMs);
     }
@@ -263,6 +273,9 @@ export class Worker {
           ?.controller.abort(new Error('delivery reclaimed by another worker after a stall'));
       }
     }
+  }
+
+  async #register(): Promise<void> {
     const info = JSON.stringify({
       id: this.id,
       host: hostname(),

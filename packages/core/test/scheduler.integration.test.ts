@@ -133,11 +133,9 @@ describe('scheduler', () => {
       await waitUntil(() => skipped.length >= 2, 5_000);
       expect(submitted).toHaveLength(0);
       expect(skipped[0]?.reason).toMatch(/still holds lock:mutex:task:EverySecond/);
-      const recorded = await t
-        .redis()
-        .command(['LLEN', app.keys.key('scheduler', 'skipped')], {
-          key: app.keys.key('scheduler', 'skipped'),
-        });
+      const recorded = await t.redis().command(['LLEN', app.keys.key('scheduler', 'skipped')], {
+        key: app.keys.key('scheduler', 'skipped'),
+      });
       expect(Number(recorded)).toBeGreaterThanOrEqual(2);
       await lock.release(t.redis());
       await waitUntil(() => submitted.length >= 1, 5_000);

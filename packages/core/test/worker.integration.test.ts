@@ -28,6 +28,10 @@ beforeEach(() => {
 describe.each(clients())('worker on $name', (client) => {
   const t = useApps(client);
 
+  it('runs where the client says (cluster clients really are clusters)', () => {
+    expect(t.redis().isCluster).toBe(client.name.includes('cluster'));
+  });
+
   it('runs a submitted task and stores its result', async () => {
     const app = t.app({ tasks: ALL_TASKS });
     t.worker(app);

@@ -9,6 +9,10 @@ describe.each(targets())('MutexLock on $name', (target) => {
   const lock = (key: string, ttlMs = 30_000): MutexLock =>
     new MutexLock(JOB, key, { prefix: t.prefix, ttlMs });
 
+  it('runs where the target says (cluster targets really are clusters)', () => {
+    expect(t.redis().isCluster).toBe(target.name.includes('cluster'));
+  });
+
   it('has one owner at a time and frees on release', async () => {
     const redis = t.redis();
     const a = lock('basic');

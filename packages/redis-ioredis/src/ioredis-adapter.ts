@@ -45,6 +45,17 @@ type Client = Redis | Cluster;
 export function createIoredisAdapter(input: IoredisAdapterInput): RedisAdapter {
   if (input instanceof Redis || input instanceof Cluster)
     return createRedisAdapter(new IoredisDriver(input, false));
+  if (typeof input === 'object' && 'cluster' in input) {
+    const given = input.options ?? {};
+    if (given.keyPrefix || given.redisOptions?.keyPrefix) throw keyPrefixError();
+    const clusterOptions = { ...given, redisOptions: { maxRetriesPerRequest: null, ...given.redisOptions } };
+    return createRedisAdapter(
+      new IoredisDriver(
+        new Cluster([...input.cluster], clusterOptions as ConstructorParameters<typeof Cluster>[1]),
+        true,
+      ),
+    );
+  }
   const options: RedisOptions = typeof input === 'string' ? {} : (input as RedisOptions);
   if (options.keyPrefix) throw keyPrefixError();
   const merged = { maxRetriesPerRequest: null, ...options } as RedisOptions & { replyMapping?: 'legacy' };

@@ -1,4 +1,5 @@
-import { describeAdapterConformance } from '@tasks/testing';
+import { describeAdapterConformance, testPrefix } from '@tasks/testing';
+import { describe, expect, inject, it } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
 import { createIoredisAdapter } from '../src/index.js';
 
@@ -26,3 +27,17 @@ function redisOptionsFromUrl(url: string): { host: string; port: number } {
   const parsed = new URL(url);
   return { host: parsed.hostname, port: Number(parsed.port) };
 }
+
+describe('createIoredisAdapter({ cluster })', () => {
+  it('creates and owns a real cluster client', async () => {
+    const cluster = inject('redisCluster');
+    if (!cluster) throw new Error('this package runs with a test cluster');
+    const adapter = createIoredisAdapter({ cluster: cluster.rootNodes.map((n) => ({ ...n })) });
+    expect(adapter.isCluster).toBe(true);
+    const key = `{${testPrefix('owned-cluster')}}:k`;
+    expect(await adapter.command(['SET', key, 'v'], { key })).toBe('OK');
+    expect(await adapter.command(['DEL', key], { key })).toBe(1);
+    await adapter.close();
+    await expect(adapter.command(['PING'])).rejects.toThrow();
+  });
+});

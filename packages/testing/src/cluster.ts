@@ -102,6 +102,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       nodes.map((n) => n.port),
       masters,
     );
+    if (replicas > 0)
+      await waitForReplicas(
+        nodes.map((n) => n.port),
+        masters * replicas,
+      );
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
     rmSync(root, { recursive: true, force: true });
@@ -131,4 +136,18 @@ async function waitForClusterOk(ports: readonly number[], masters: number): Prom
     await sleep(100);
   }
   throw new Error(`Redis Cluster on ports ${ports.join(', ')} did not reach cluster_state:ok in 30 s`);
+}
+
+/** Waits until `expected` nodes are replicas with their replication link up. */
+async function waitForReplicas(ports: readonly number[], expected: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const infos = await Promise.all(ports.map((p) => rawCommand(p, 'INFO replication')));
+    const linked = infos.filter(
+      (info) => info?.includes('role:slave') && info.includes('master_link_status:up'),
+    ).length;
+    if (linked >= expected) return;
+    await sleep(100);
+  }
+  throw new Error('Redis Cluster replicas did not all attach to their masters within 30 s');
 }
