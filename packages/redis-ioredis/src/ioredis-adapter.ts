@@ -56,7 +56,7 @@ export function createIoredisAdapter(input: IoredisAdapterInput): RedisAdapter {
       ),
     );
   }
-  const options: RedisOptions = typeof input === 'string' ? {} : (input as RedisOptions);
+  const options: RedisOptions = typeof input === 'string' ? {} : (input);
   if (options.keyPrefix) throw keyPrefixError();
   const merged = { maxRetriesPerRequest: null, ...options } as RedisOptions & { replyMapping?: 'legacy' };
   const client = typeof input === 'string' ? new Redis(input, merged) : new Redis(merged);
