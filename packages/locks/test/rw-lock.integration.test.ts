@@ -91,8 +91,14 @@ describe.each(targets())('readers-writer lock on $name', (target) => {
     const r1 = reader('pref');
     expect(await r1.acquire(redis)).toBe(true);
     const w = writer('pref');
-    const waiting = w.acquire(t.extra(), { waitMs: 5_000 });
-    await sleep(100);
+    const waiting = w.acquire(t.extra(), { waitMs: 10_000 });
+    const writersKey = `{${w.redisKey}}:writers`;
+    const deadline = Date.now() + 10_000;
+    while (
+      Number(await redis.command(['ZCARD', writersKey], { key: writersKey })) < 1 &&
+      Date.now() < deadline
+    )
+      await sleep(10);
     expect(await reader('pref').acquire(redis)).toBe(false); // blocked by the waiting writer
     expect(await reader('pref', 30_000, false).acquire(redis)).toBe(true); // unless preference is off
     await r1.release(redis);
