@@ -21,6 +21,8 @@ export interface RunSpec {
   /** The worker's shutdown signal. */
   readonly shutdown: AbortSignal;
   readonly batcher: CompletionBatcher;
+  /** Called once the task's code has finished (its slot can take the next entry). */
+  executed(): void;
   rescheduleDelay(reschedules: number): number;
   acquire(locks: readonly BaseLock[]): Promise<AcquireAllResult>;
   watch(locks: readonly BaseLock[]): Watchdog;
@@ -63,6 +65,7 @@ export async function runTask(app: AppInternals, spec: RunSpec): Promise<void> {
     return;
   }
   const outcome = await execute(app, spec, task, acquisition.held);
+  spec.executed();
   if (outcome.ok) await succeed(app, spec, outcome.value, outcome);
   else await fail(app, spec, task, outcome.error, outcome);
 }

@@ -177,17 +177,24 @@ export class Worker {
 
   #start1(size: Size, entry: FetchedEntry): void {
     this.#runningPerSize.set(size, (this.#runningPerSize.get(size) ?? 0) + 1);
-    void this.#process(entry)
+    let freed = false;
+    // The slot frees as soon as the task's code has finished: storing its outcome (one round
+    // trip, batched) overlaps with fetching the next entries. The entry stays pending until
+    // that write lands, so a crash in between still redelivers it.
+    const free = (): void => {
+      if (freed) return;
+      freed = true;
+      this.#runningPerSize.set(size, (this.#runningPerSize.get(size) ?? 1) - 1);
+      const wake = this.#slotWaiters.get(size);
+      this.#slotWaiters.delete(size);
+      wake?.();
+    };
+    void this.#process(entry, free)
       .catch((error: unknown) => this.#report(error, 'process'))
-      .finally(() => {
-        this.#runningPerSize.set(size, (this.#runningPerSize.get(size) ?? 1) - 1);
-        const wake = this.#slotWaiters.get(size);
-        this.#slotWaiters.delete(size);
-        wake?.();
-      });
+      .finally(free);
   }
 
-  async #process(entry: FetchedEntry): Promise<void> {
+  async #process(entry: FetchedEntry, executed: () => void): Promise<void> {
     let payload: TaskPayload;
     try {
       payload = decodePayload(entry.raw);
@@ -222,6 +229,7 @@ export class Worker {
         signal: controller.signal,
         shutdown: this.#shutdown.signal,
         batcher: this.#batcher,
+        executed,
         rescheduleDelay: (n) => Math.min(this.#rescheduleMax, this.#rescheduleBase * 2 ** n),
         acquire: (locks: readonly BaseLock[]) =>
           acquireAll(this.#app.redis, locks, { metadata: { worker: this.id, task: payload.i } }),

@@ -173,6 +173,11 @@ export abstract class BaseLock {
     return this.companion('wake');
   }
 
+  /** @internal Called with a channel message: true if this owner should try again now. */
+  wakes(message: string): boolean {
+    return message === '*';
+  }
+
   /** @internal Called with a channel message: true if it hands the lock to this owner. */
   handoff(_message: string): boolean {
     return false;

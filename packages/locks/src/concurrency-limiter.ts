@@ -78,13 +78,18 @@ export class ConcurrencyLimiter extends BaseLimiter {
       this.companion('waiters'),
       this.companion('meta'),
     ];
-    await redis.evalScript(LEASE_RELEASE, keys, [this.ownerId, this.ownerId, this.wakeChannel ?? '']);
+    await redis.evalScript(LEASE_RELEASE, keys, [this.ownerId, this.ownerId, this.wakeChannel ?? '', 'one']);
   }
 
   override async extend(redis: RedisAdapter): Promise<boolean> {
     if (!this.enabled) return true;
     const keys = [this.redisKey, this.companion('meta')];
     return (await redis.evalScript(LEASE_EXTEND, keys, [this.ownerId, this.#ttlMs, 1])) === 1;
+  }
+
+  /** Semaphore releases wake one waiter by name (or everyone with '*'). */
+  override wakes(message: string): boolean {
+    return message === '*' || message === `wake:${this.ownerId}`;
   }
 
   override async cancelWait(redis: RedisAdapter): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RedisAdapter } from '@tasks/redis';
 import { BaseLimiter, parseAttempt, type Attempt, type LockHolder, type LockOptions } from './base-lock.js';
 import { checkLimit } from './concurrency-limiter.js';
@@ -47,6 +48,8 @@ export class RateLimiter extends BaseLimiter {
   /** Server time (ms) of the last admission by this instance, or `null`. */
   lastAdmittedAt: number | null = null;
   #admissions = 0;
+  /** Short random prefix of this instance's log entries (the log keeps one entry per unit). */
+  readonly #entryPrefix = randomBytes(6).toString('base64url');
   #lastEntry: string | null = null;
 
   constructor(obj: LockedObjectType, key: string | number, options: RateLimiterOptions = {}) {
@@ -83,7 +86,7 @@ export class RateLimiter extends BaseLimiter {
   override async attempt(redis: RedisAdapter, _waitLeaseMs: number, _metadata: string): Promise<Attempt> {
     const limit = this.limit ?? 0;
     if (this.nItems > limit) throw new RateLimitExceededCapacityError(this.redisKey, this.nItems, limit);
-    const entry = `${this.ownerId}:${++this.#admissions}`;
+    const entry = `${this.#entryPrefix}${(++this.#admissions).toString(36)}`;
     const windowMs = Math.round((this.windowSeconds ?? 0) * 1000);
     const reply = await redis.evalScript(
       RATE_ACQUIRE,

@@ -56,7 +56,7 @@ abstract class RWLockSide extends BaseLock {
       this.companion('readers'),
       this.companion('meta'),
     ];
-    await redis.evalScript(LEASE_RELEASE, keys, [this.member, this.ownerId, this.wakeChannel ?? '']);
+    await redis.evalScript(LEASE_RELEASE, keys, [this.member, this.ownerId, this.wakeChannel ?? '', 'all']);
   }
 
   override async extend(redis: RedisAdapter): Promise<boolean> {

@@ -9,14 +9,15 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 // Fencing token: strictly increasing per key, across owners and expiries. It is the larger of
-// the previous token + 1 and the server time in microseconds, so it keeps increasing even
-// after its bookkeeping key expired (kept for a day after the last acquisition).
+// the previous token + 1 and the server time in microseconds. The previous token is kept for
+// max(2 x ttl, 60 s) after the last acquisition (bounded memory per lock key); after that the
+// server clock alone keeps tokens increasing (unless the clock steps back meanwhile).
 const FENCE = `
-local function next_token(fence_key)
+local function next_token(fence_key, ttl)
   local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
   local token = math.max((tonumber(redis.call('GET', fence_key)) or 0) + 1, us)
   local text = string.format('%.0f', token)
-  redis.call('SET', fence_key, text, 'PX', 86400000)
+  redis.call('SET', fence_key, text, 'PX', math.max(2 * ttl, 60000))
   return text
 end
 `;
@@ -80,7 +81,7 @@ if head then
 end
 redis.call('SET', lock, owner, 'PX', ttl)
 set_meta(meta_key, owner, meta, ttl)
-return {1, next_token(fence), 0}
+return {1, next_token(fence, ttl), 0}
 `,
 );
 
@@ -92,12 +93,14 @@ return {1, next_token(fence), 0}
 export const MUTEX_RELEASE = defineScript(
   'mutex-release',
   5,
-  `${NOW}${FENCE}
+  `
 local lock, fence, queue, leases, meta_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local owner, channel = ARGV[1], ARGV[2]
 if redis.call('GET', lock) ~= owner then return 0 end
 redis.call('DEL', lock)
 redis.call('HDEL', meta_key, owner)
+if redis.call('EXISTS', queue) == 0 then return 1 end
+${NOW}${FENCE}
 while true do
   local h = redis.call('ZRANGE', queue, 0, 0)[1]
   if not h then return 1 end
@@ -108,7 +111,7 @@ while true do
   if v then expiry, ttl = string.match(v, '^(%d+):(%d+)$') end
   if expiry and tonumber(expiry) > now then
     redis.call('SET', lock, h, 'PX', tonumber(ttl))
-    redis.call('PUBLISH', channel, h .. '|' .. next_token(fence))
+    redis.call('PUBLISH', channel, h .. '|' .. next_token(fence, tonumber(ttl)))
     return 1
   end
 end
@@ -187,7 +190,7 @@ if redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[3], owner)
   keep_key(ttl)
   set_meta(KEYS[5], owner, meta, ttl)
-  return {1, next_token(KEYS[2]), 0}
+  return {1, next_token(KEYS[2], ttl), 0}
 end
 wait_in(KEYS[3], owner, lease)
 local first = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
@@ -234,8 +237,10 @@ return {1, '0', 0}
 
 /**
  * Lease release for the RW lock and the concurrency limiter. KEYS: lock, waiters A,
- * waiters B, meta. ARGV: member, owner, channel. Removes only this owner's lease (idempotent)
- * and wakes waiters if there are any. Returns 1 if a lease was removed.
+ * waiters B, meta. ARGV: member, owner, channel, wake ('all' wakes every waiter — the RW
+ * lock, where many readers may enter — 'one' only the waiter registered longest ago, so a
+ * freed semaphore slot does not send every waiter at the script at once). Removes only this
+ * owner's lease (idempotent). Returns 1 if a lease was removed.
  */
 export const LEASE_RELEASE = defineScript(
   'lease-release',
@@ -244,7 +249,12 @@ export const LEASE_RELEASE = defineScript(
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[2])
 if removed == 1 and (redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1) then
-  redis.call('PUBLISH', ARGV[3], '*')
+  local target = '*'
+  if ARGV[4] == 'one' then
+    local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+    if first then target = 'wake:' .. first end
+  end
+  redis.call('PUBLISH', ARGV[3], target)
 end
 return removed
 `,

@@ -31,7 +31,7 @@ export async function acquireWithWait(
   try {
     if (channel) {
       unsubscribe = await redis.subscribe(channel, (message) => {
-        if (message === '*') wake.fire();
+        if (lock.wakes(message)) wake.fire();
         else if (lock.handoff(message)) {
           granted = true;
           wake.fire();
