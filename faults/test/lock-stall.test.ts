@@ -3,13 +3,12 @@
 // writes. After SIGCONT the stalled task must learn the loss through its abort signal, and
 // the fenced store must never accept its writes again.
 import { TaskFailedError } from '@tasks/core';
-import type { RedisAdapter } from '@tasks/redis';
-import { createIoredisAdapter } from '@tasks/redis-ioredis';
-import { startRedisServer, testPrefix, type RedisServer } from '@tasks/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPrefix } from '@tasks/testing';
+import { describe, expect, it } from 'vitest';
 import { StallTask } from '../src/tasks.js';
 import { faultApp } from './support/load.js';
-import { killAllChildren, signalChild, startChild } from './support/processes.js';
+import { signalChild, startChild } from './support/processes.js';
+import { usePrivateRedis } from './support/private-redis.js';
 import { recordScenario } from './support/report.js';
 import { sleep } from './support/rng.js';
 
@@ -17,20 +16,10 @@ const TTL_MS = 1_000;
 const STALL_MS = 3_000;
 
 describe('4. lock holder stalled (SIGSTOP) past its lease', () => {
-  let server: RedisServer;
-  let redis: RedisAdapter;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = createIoredisAdapter(server.url);
-  });
-  afterAll(async () => {
-    await killAllChildren();
-    await redis?.close();
-    await server?.destroy();
-  });
+  const privateRedis = usePrivateRedis();
 
   it('the stalled task sees LockLostError and no stale write is accepted', async () => {
+    const { server, redis } = privateRedis;
     const { app, effects, prefix } = faultApp(redis, 'stall');
     const list = async (key: string): Promise<string[]> =>
       (await redis.command(['LRANGE', key, 0, -1], { key })) as string[];

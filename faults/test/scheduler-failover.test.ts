@@ -1,12 +1,10 @@
 // Scenario 3: the scheduler leader (a child process) is SIGKILLed again and again while
 // standbys wait; an IntervalSeconds(1) task must get every occurrence exactly once.
 import { Priority, Size } from '@tasks/core';
-import type { RedisAdapter } from '@tasks/redis';
-import { createIoredisAdapter } from '@tasks/redis-ioredis';
-import { startRedisServer, type RedisServer } from '@tasks/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { faultApp } from './support/load.js';
 import { killAllChildren, signalChild, startChild, type Child } from './support/processes.js';
+import { usePrivateRedis } from './support/private-redis.js';
 import { recordScenario } from './support/report.js';
 import { runSeed, seededRandom, sleep } from './support/rng.js';
 import { describeDurations, tally, waitForQuiescence } from './support/tally.js';
@@ -18,20 +16,10 @@ const WINDOW_MS = 16_000;
 const MISFIRE = process.env.FAULTS_MISFIRE ?? 'all';
 
 describe('3. scheduler leader killed repeatedly', () => {
-  let server: RedisServer;
-  let redis: RedisAdapter;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = createIoredisAdapter(server.url);
-  });
-  afterAll(async () => {
-    await killAllChildren();
-    await redis?.close();
-    await server?.destroy();
-  });
+  const privateRedis = usePrivateRedis();
 
   it('submits every occurrence once: consecutive, unique, none after a fail-over lost', async () => {
+    const { server, redis } = privateRedis;
     const random = seededRandom(runSeed());
     const { app, effects, prefix } = faultApp(redis, 'scheduler');
     const leaderKey = app.keys.key('scheduler', 'leader');

@@ -1,11 +1,9 @@
 // Scenario 1: worker processes killed with SIGKILL at random moments under load, and
 // restarted. Every acknowledged task must run; runs beyond the first are counted.
-import type { RedisAdapter } from '@tasks/redis';
-import { createIoredisAdapter } from '@tasks/redis-ioredis';
-import { startRedisServer, type RedisServer } from '@tasks/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { faultApp, submitRecords } from './support/load.js';
-import { killAllChildren, signalChild, startChild, type Child } from './support/processes.js';
+import { signalChild, startChild, type Child } from './support/processes.js';
+import { usePrivateRedis } from './support/private-redis.js';
 import { recordScenario } from './support/report.js';
 import { runSeed, seededRandom, sleep } from './support/rng.js';
 import { tally, waitForQuiescence } from './support/tally.js';
@@ -16,20 +14,10 @@ const SUBMIT_WINDOW_MS = 10_000;
 const IDLE_MS = 1_000;
 
 describe('1. worker processes killed with SIGKILL under load', () => {
-  let server: RedisServer;
-  let redis: RedisAdapter;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = createIoredisAdapter(server.url);
-  });
-  afterAll(async () => {
-    await killAllChildren();
-    await redis?.close();
-    await server?.destroy();
-  });
+  const privateRedis = usePrivateRedis();
 
   it('completes every acknowledged task; duplicates only from crashes, and counted', async () => {
+    const { server, redis } = privateRedis;
     const seed = runSeed();
     const random = seededRandom(seed);
     const { app, effects, prefix } = faultApp(redis, 'crash');
