@@ -75,16 +75,6 @@ export class ResultTimeoutError extends TasksError {
   }
 }
 
-/** The result of a task id is unknown or expired. */
-export class ResultMissingError extends TasksError {
-  readonly taskId: string;
-  constructor(taskId: string) {
-    super('RESULT_MISSING', `Result for task ${taskId} is missing or has expired`);
-    this.name = 'ResultMissingError';
-    this.taskId = taskId;
-  }
-}
-
 /** The reason a running task's signal is aborted when its worker shuts down. */
 export class WorkerShutdownError extends TasksError {
   constructor() {

@@ -14,7 +14,6 @@ export { Priority, Size, PRIORITIES, SIZES } from './enums.js';
 export {
   InvalidTaskArgumentsError,
   PayloadTooLargeError,
-  ResultMissingError,
   ResultTimeoutError,
   TaskConfigError,
   TaskFailedError,

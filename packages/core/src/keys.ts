@@ -63,8 +63,4 @@ export class Keyspace {
   reclaimGuard(stream: string): string {
     return `${stream}:reclaim`;
   }
-
-  worker(workerId: string): string {
-    return this.key('worker', workerId);
-  }
 }
