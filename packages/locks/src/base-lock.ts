@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { companionKey, joinKey, withPrefix, type RedisAdapter, type RedisReply } from '@tasks/redis';
 import { InvalidLockOptionsError } from './errors.js';
 import { lockedObjectType, type LockedObjectType } from './object-types.js';
@@ -47,6 +47,22 @@ export interface Attempt {
 
 export const DEFAULT_LOCK_TTL_MS = 30_000;
 
+// Owner ids: 16 random bytes each, drawn from a pool refilled 256 ids at a time (one
+// CSPRNG call instead of one per lock object).
+const OWNER_ID_BYTES = 16;
+const ownerIdPool = Buffer.alloc(OWNER_ID_BYTES * 256);
+let ownerIdOffset = ownerIdPool.length;
+
+function randomOwnerId(): string {
+  if (ownerIdOffset === ownerIdPool.length) {
+    randomFillSync(ownerIdPool);
+    ownerIdOffset = 0;
+  }
+  const id = ownerIdPool.toString('hex', ownerIdOffset, ownerIdOffset + OWNER_ID_BYTES);
+  ownerIdOffset += OWNER_ID_BYTES;
+  return id;
+}
+
 /** @internal */
 export function parseAttempt(reply: RedisReply): Attempt {
   const [ok, token, hint] = reply as [number, string, number];
@@ -85,6 +101,7 @@ export abstract class BaseLock {
   /** The key prefix given at construction (`''` when none). */
   readonly prefix: string;
   #ownerId: string | undefined;
+  #companionBase: string | undefined;
   /**
    * After a refused acquire: ms until it may succeed (the limiter's window or the holder's
    * lease), or `null` when unknown.
@@ -107,7 +124,7 @@ export abstract class BaseLock {
   /** Random per instance (32 hex characters); release and extend only act for this owner. */
   get ownerId(): string {
     // Made on first use: a disabled limiter never needs one.
-    return (this.#ownerId ??= randomUUID().replaceAll('-', ''));
+    return (this.#ownerId ??= randomOwnerId());
   }
 
   /** False for a limiter whose limit is `null`: it then never touches Redis. */
@@ -136,7 +153,10 @@ export abstract class BaseLock {
       throw new InvalidLockOptionsError('waitMs', 'must be a non-negative number');
     options.signal?.throwIfAborted();
     const metadata = options.metadata ? JSON.stringify(options.metadata) : '';
-    return acquireWithWait(this, redis, waitMs, options.signal, metadata);
+    const first = await this.attempt(redis, 0, metadata);
+    this.retryAfterMs = first.acquired ? null : first.retryAfterMs;
+    if (first.acquired || waitMs === 0) return first.acquired;
+    return acquireWithWait(this, redis, waitMs, options.signal, metadata, first);
   }
 
   /**
@@ -190,7 +210,7 @@ export abstract class BaseLock {
 
   /** @internal A key in the same cluster slot as `redisKey`. */
   protected companion(suffix: string): string {
-    return companionKey(this.redisKey, suffix);
+    return (this.#companionBase ??= companionKey(this.redisKey, '')) + suffix;
   }
 }
 

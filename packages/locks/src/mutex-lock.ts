@@ -1,4 +1,4 @@
-import type { RedisAdapter } from '@tasks/redis';
+import type { RedisAdapter, RedisReply } from '@tasks/redis';
 import {
   BaseLock,
   checkTtl,
@@ -9,7 +9,14 @@ import {
 } from './base-lock.js';
 import { readMetadata } from './inspect-helpers.js';
 import type { LockedObjectType } from './object-types.js';
-import { MUTEX_ACQUIRE, MUTEX_CANCEL, MUTEX_EXTEND, MUTEX_RELEASE } from './scripts.js';
+import {
+  MUTEX_ACQUIRE,
+  MUTEX_CANCEL,
+  MUTEX_EXTEND,
+  MUTEX_RELEASE,
+  MUTEX_RELEASE_UNQUEUED,
+  MUTEX_TRY,
+} from './scripts.js';
 
 /** Options of {@link MutexLock}. */
 export interface MutexLockOptions extends LockOptions {
@@ -39,17 +46,18 @@ export class MutexLock extends BaseLock {
   fencingToken: number | null = null;
   readonly #ttlMs: number;
   readonly #keys: readonly string[];
+  readonly #tryKeys: readonly string[];
+  readonly #releaseKeys: readonly string[];
+  /** Whether an acquire of this instance stored owner metadata (release then drops it). */
+  #hasMetadata = false;
 
   constructor(obj: LockedObjectType, key: string | number, options: MutexLockOptions = {}) {
     super(['lock', 'mutex'], obj, key, options);
     this.#ttlMs = checkTtl(options.ttlMs);
-    this.#keys = [
-      this.redisKey,
-      this.companion('fence'),
-      this.companion('queue'),
-      this.companion('leases'),
-      this.companion('meta'),
-    ];
+    const queue = this.companion('queue');
+    this.#tryKeys = [this.redisKey, this.companion('fence'), queue];
+    this.#releaseKeys = [this.redisKey, queue];
+    this.#keys = [...this.#tryKeys, this.companion('leases'), this.companion('meta')];
   }
 
   override get ttlMs(): number {
@@ -57,12 +65,21 @@ export class MutexLock extends BaseLock {
   }
 
   override async attempt(redis: RedisAdapter, waitLeaseMs: number, metadata: string): Promise<Attempt> {
+    if (waitLeaseMs === 0 && metadata === '') {
+      const reply = await redis.evalScript(MUTEX_TRY, this.#tryKeys, [this.ownerId, this.#ttlMs]);
+      if ((reply as number[])[0] !== -1) return this.#settle(reply);
+    }
+    if (metadata !== '') this.#hasMetadata = true;
     const reply = await redis.evalScript(MUTEX_ACQUIRE, this.#keys, [
       this.ownerId,
       this.#ttlMs,
       waitLeaseMs,
       metadata,
     ]);
+    return this.#settle(reply);
+  }
+
+  #settle(reply: RedisReply): Attempt {
     const attempt = parseAttempt(reply);
     if (attempt.acquired) this.fencingToken = attempt.token;
     return attempt;
@@ -81,7 +98,15 @@ export class MutexLock extends BaseLock {
   }
 
   override async release(redis: RedisAdapter): Promise<void> {
-    await redis.evalScript(MUTEX_RELEASE, this.#keys, [this.ownerId, this.wakeChannel]);
+    if (!this.#hasMetadata) {
+      const reply = await redis.evalScript(MUTEX_RELEASE_UNQUEUED, this.#releaseKeys, [this.ownerId]);
+      if (reply !== -1) return;
+    }
+    await redis.evalScript(MUTEX_RELEASE, this.#keys, [
+      this.ownerId,
+      this.wakeChannel,
+      this.#hasMetadata ? '1' : '0',
+    ]);
   }
 
   override async extend(redis: RedisAdapter): Promise<boolean> {

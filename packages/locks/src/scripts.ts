@@ -8,17 +8,21 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-// Fencing token: strictly increasing per key, across owners and expiries. It is the larger of
-// the previous token + 1 and the server time in microseconds. The previous token is kept for
-// max(2 x ttl, 60 s) after the last acquisition (bounded memory per lock key); after that the
-// server clock alone keeps tokens increasing (unless the clock steps back meanwhile).
+// Fencing token: strictly increasing per key, across owners and expiries. The fence key is a
+// counter (INCR: one call, no clock read). When it does not exist (first use, or expired), it
+// restarts from the server time in microseconds, which is above every token it gave before:
+// it expires max(2 x ttl, 60 s) after it was (re)started and is bumped by 1 per acquisition,
+// so it could only have caught up with the clock at a million acquisitions per second.
+// Memory stays bounded (one small key per lock, gone a minute after its last use).
 const FENCE = `
 local function next_token(fence_key, ttl)
-  local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local token = math.max((tonumber(redis.call('GET', fence_key)) or 0) + 1, us)
-  local text = string.format('%.0f', token)
-  redis.call('SET', fence_key, text, 'PX', math.max(2 * ttl, 60000))
-  return text
+  local token = redis.call('INCR', fence_key)
+  if token == 1 then
+    local c = redis.call('TIME')
+    token = tonumber(c[1]) * 1000000 + tonumber(c[2])
+    redis.call('SET', fence_key, string.format('%.0f', token), 'PX', math.max(2 * ttl, 60000))
+  end
+  return string.format('%.0f', token)
 end
 `;
 
@@ -35,20 +39,28 @@ end
  * Mutex acquire. KEYS: lock, fence, queue (ZSET owner -> arrival), queue leases (HASH owner ->
  * "expiry:ttl"), meta. ARGV: owner, ttlMs, waitLeaseMs (0 = do not queue), metadata JSON or ''.
  * Returns {1, token, 0} when held, {0, '0', pttl-or-0} when not. A free lock goes to the first
- * live queued waiter, so a releasing owner cannot barge ahead of the line.
+ * live queued waiter, so a releasing owner cannot barge ahead of the line. With nobody queued
+ * (the common case) it is a SET NX and a counter bump: no clock read, no queue scan.
  */
 export const MUTEX_ACQUIRE = defineScript(
   'mutex-acquire',
   5,
-  `${NOW}${FENCE}${META}
+  `${FENCE}${META}
 local lock, fence, queue, leases, meta_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local owner, ttl, lease, meta = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local queued = redis.call('EXISTS', queue) == 1
+if not queued and redis.call('SET', lock, owner, 'NX', 'PX', ttl) then
+  set_meta(meta_key, owner, meta, ttl)
+  return {1, next_token(fence, ttl), 0}
+end
 local current = redis.call('GET', lock)
 if current == owner then
   redis.call('PEXPIRE', lock, ttl)
   set_meta(meta_key, owner, meta, ttl)
   return {1, redis.call('GET', fence) or '0', 0}
 end
+if current and lease == 0 then return {0, '0', redis.call('PTTL', lock)} end
+${NOW}
 local function enqueue()
   if lease > 0 then
     redis.call('ZADD', queue, 'NX', now, owner)
@@ -86,7 +98,8 @@ return {1, next_token(fence, ttl), 0}
 );
 
 /**
- * Mutex release. KEYS: lock, fence, queue, queue leases, meta. ARGV: owner, channel.
+ * Mutex release. KEYS: lock, fence, queue, queue leases, meta. ARGV: owner, channel,
+ * '1' if this owner may have metadata to drop ('0' skips that).
  * Deletes the lock only if `owner` holds it, then hands it straight to the first live queued
  * waiter (publishing "owner|token" on the channel). Returns 1 if it released, 0 otherwise.
  */
@@ -98,7 +111,7 @@ local lock, fence, queue, leases, meta_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4],
 local owner, channel = ARGV[1], ARGV[2]
 if redis.call('GET', lock) ~= owner then return 0 end
 redis.call('DEL', lock)
-redis.call('HDEL', meta_key, owner)
+if ARGV[3] ~= '0' then redis.call('HDEL', meta_key, owner) end
 if redis.call('EXISTS', queue) == 0 then return 1 end
 ${NOW}${FENCE}
 while true do
@@ -115,6 +128,44 @@ while true do
     return 1
   end
 end
+`,
+);
+
+/**
+ * Mutex fast paths for the common case (no metadata, nobody queued), with fewer keys and
+ * arguments. Try: KEYS lock, fence, queue; ARGV owner, ttlMs. Returns like MUTEX_ACQUIRE
+ * with waitLeaseMs 0, or {-1, '0', 0} when somebody is queued (the caller then runs
+ * MUTEX_ACQUIRE, which respects the line).
+ */
+export const MUTEX_TRY = defineScript(
+  'mutex-try',
+  3,
+  `${FENCE}
+local lock, fence, queue = KEYS[1], KEYS[2], KEYS[3]
+local owner, ttl = ARGV[1], tonumber(ARGV[2])
+if redis.call('EXISTS', queue) == 1 then return {-1, '0', 0} end
+if redis.call('SET', lock, owner, 'NX', 'PX', ttl) then return {1, next_token(fence, ttl), 0} end
+if redis.call('GET', lock) == owner then
+  redis.call('PEXPIRE', lock, ttl)
+  return {1, redis.call('GET', fence) or '0', 0}
+end
+return {0, '0', redis.call('PTTL', lock)}
+`,
+);
+
+/**
+ * Mutex release fast path. KEYS: lock, queue. ARGV: owner. Returns 1 if it released, 0 if
+ * not the owner, -1 (nothing changed) when somebody is queued: the caller then runs
+ * MUTEX_RELEASE, which hands the lock over.
+ */
+export const MUTEX_RELEASE_UNQUEUED = defineScript(
+  'mutex-release-unqueued',
+  2,
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+redis.call('DEL', KEYS[1])
+return 1
 `,
 );
 

@@ -7,7 +7,7 @@ export const WAIT_LEASE_MS = 2_000;
 const MAX_POLL_MS = 250;
 
 /**
- * One attempt, then (with `waitMs`) wait for the release notification and try again until
+ * After a refused `first` attempt: wait for the release notification and try again until
  * the deadline. Waiters join the lock's line, so a mutex is handed over in arrival order.
  */
 export async function acquireWithWait(
@@ -16,11 +16,8 @@ export async function acquireWithWait(
   waitMs: number,
   signal: AbortSignal | undefined,
   metadata: string,
+  first: Attempt,
 ): Promise<boolean> {
-  const first = await lock.attempt(redis, 0, metadata);
-  if (settle(lock, first)) return true;
-  if (waitMs <= 0) return false;
-
   const deadline = Date.now() + waitMs;
   const wake = new Wake();
   const channel = lock.wakeChannel;

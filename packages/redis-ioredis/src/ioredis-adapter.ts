@@ -5,7 +5,7 @@ import {
   type RedisArg,
   type RedisDriver,
 } from '@tasks/redis';
-import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Command, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 /** Startup nodes (and options) of a Redis Cluster the adapter should create and own. */
 export interface IoredisClusterInput {
@@ -20,6 +20,14 @@ export interface IoredisClusterInput {
 export type IoredisAdapterInput = Redis | Cluster | string | RedisOptions | IoredisClusterInput;
 
 type Client = Redis | Cluster;
+type Corkable = { cork(): void; uncork(): void };
+
+/**
+ * Commands issued in one tick leave in batches of at most this many per `writev`: enough to
+ * cut the system calls (the dominant cost of a small command on a loopback socket), small
+ * enough that Redis starts on the first batch while Node is still writing the next.
+ */
+const WRITE_BATCH = 8;
 
 /**
  * Creates a `RedisAdapter` over ioredis.
@@ -56,7 +64,7 @@ export function createIoredisAdapter(input: IoredisAdapterInput): RedisAdapter {
       ),
     );
   }
-  const options: RedisOptions = typeof input === 'string' ? {} : (input);
+  const options: RedisOptions = typeof input === 'string' ? {} : input;
   if (options.keyPrefix) throw keyPrefixError();
   const merged = { maxRetriesPerRequest: null, ...options } as RedisOptions & { replyMapping?: 'legacy' };
   const client = typeof input === 'string' ? new Redis(input, merged) : new Redis(merged);
@@ -74,6 +82,9 @@ class IoredisDriver implements RedisDriver {
   readonly isCluster: boolean;
   readonly #client: Client;
   readonly #owned: boolean;
+  /** Commands written since the socket(s) were corked; 0 when not corked. */
+  #pending = 0;
+  #corked: Corkable[] = [];
 
   constructor(client: Client, owned: boolean) {
     this.isCluster = client instanceof Cluster;
@@ -86,10 +97,48 @@ class IoredisDriver implements RedisDriver {
   }
 
   send(args: readonly RedisArg[], _key: string | undefined, buffers: boolean): Promise<unknown> {
-    const [command, ...rest] = args;
-    const name = String(command);
+    this.#coalesceWrite();
     // ioredis finds the keys of every command itself and routes cluster commands by them.
-    return buffers ? this.#client.callBuffer(name, rest) : this.#client.call(name, rest);
+    const command = new Command(String(args[0]), args.slice(1), { replyEncoding: buffers ? null : 'utf8' });
+    return this.#client.sendCommand(command) as Promise<unknown>;
+  }
+
+  /**
+   * Write coalescing: the first command of a tick corks the socket(s) and the end of the tick
+   * uncorks them, so the commands issued in between (typically the follow-ups of every reply
+   * read in one socket read) leave together in `writev` calls of up to {@link WRITE_BATCH}.
+   * Order, routing and replies are unchanged; only the number of system calls drops.
+   */
+  #coalesceWrite(): void {
+    if (this.#pending > 0) {
+      if (++this.#pending <= WRITE_BATCH) return;
+      for (const stream of this.#corked) {
+        stream.uncork();
+        stream.cork();
+      }
+      this.#pending = 1;
+      return;
+    }
+    const streams = this.#streams();
+    if (streams.length === 0) return;
+    this.#pending = 1;
+    this.#corked = streams;
+    for (const stream of streams) stream.cork();
+    process.nextTick(() => {
+      this.#pending = 0;
+      for (const stream of streams) stream.uncork();
+    });
+  }
+
+  /** The sockets of the connected node(s); none while (re)connecting. */
+  #streams(): Corkable[] {
+    const client = this.#client;
+    if (!(client instanceof Cluster))
+      return client.status === 'ready' && client.stream ? [client.stream] : [];
+    const streams: Corkable[] = [];
+    for (const node of client.nodes('master'))
+      if (node.status === 'ready' && node.stream) streams.push(node.stream);
+    return streams;
   }
 
   async duplicate(): Promise<RedisDriver> {

@@ -41,3 +41,40 @@ describe('createIoredisAdapter({ cluster })', () => {
     await expect(adapter.command(['PING'])).rejects.toThrow();
   });
 });
+
+describe('write coalescing', () => {
+  it('sends the commands of one tick in few writes, in order, with every reply intact', async () => {
+    const url = inject('redisUrl');
+    const client = new Redis(url);
+    await client.ping();
+    const adapter = createIoredisAdapter(client);
+    const stream = client.stream as unknown as {
+      _write: (...a: unknown[]) => void;
+      _writev: (...a: unknown[]) => void;
+    };
+    let writes = 0;
+    const write = stream._write.bind(stream);
+    const writev = stream._writev.bind(stream);
+    stream._write = (...a) => {
+      writes++;
+      write(...a);
+    };
+    stream._writev = (...a) => {
+      writes++;
+      writev(...a);
+    };
+    const key = testPrefix('coalesce');
+    try {
+      const replies = Array.from({ length: 40 }, () => adapter.command(['INCR', key], { key }));
+      expect(await Promise.all(replies)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      // 40 commands in one tick: batches of at most 8, so 5 or 6 writes, not 40.
+      expect(writes).toBeGreaterThanOrEqual(5);
+      expect(writes).toBeLessThanOrEqual(6);
+      // The socket is uncorked at the end of the tick: a later lone command still goes out.
+      expect(await adapter.command(['GET', key], { key })).toBe('40');
+    } finally {
+      await client.del(key);
+      client.disconnect();
+    }
+  });
+});

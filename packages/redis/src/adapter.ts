@@ -58,18 +58,19 @@ class DriverAdapter implements RedisAdapter {
       throw new RangeError(`Script ${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
     }
     const buffers = options?.buffers ?? false;
-    const tail = [keys.length, ...keys, ...args];
+    const command: RedisArg[] = ['EVALSHA', script.sha1, keys.length];
+    for (const k of keys) command.push(k);
+    for (const a of args) command.push(a);
     const key = keys[0];
     try {
-      return normalizeReply(
-        await this.#driver.send(['EVALSHA', script.sha1, ...tail], key, buffers),
-        buffers,
-      );
+      return normalizeReply(await this.#driver.send(command, key, buffers), buffers);
     } catch (error) {
       if (!isNoScript(error)) throw new RedisAdapterError(`EVALSHA ${script.name}`, this.clientName, error);
     }
+    command[0] = 'EVAL';
+    command[1] = script.lua;
     try {
-      return normalizeReply(await this.#driver.send(['EVAL', script.lua, ...tail], key, buffers), buffers);
+      return normalizeReply(await this.#driver.send(command, key, buffers), buffers);
     } catch (error) {
       throw new RedisAdapterError(`EVAL ${script.name}`, this.clientName, error);
     }

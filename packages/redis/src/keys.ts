@@ -34,7 +34,14 @@ export function escapeKeySegment(segment: string | number): string {
  * ```
  */
 export function joinKey(...segments: ReadonlyArray<string | number>): string {
-  return segments.map(escapeKeySegment).join(KEY_SEPARATOR);
+  let key = '';
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string | number;
+    key +=
+      (i === 0 ? '' : KEY_SEPARATOR) +
+      (typeof segment === 'number' ? String(segment) : escapeKeySegment(segment));
+  }
+  return key;
 }
 
 /**
@@ -56,13 +63,17 @@ export function withPrefix(prefix: string, key: string): string {
   return prefix.endsWith(KEY_SEPARATOR) ? prefix + key : prefix + KEY_SEPARATOR + key;
 }
 
+let lastValidPrefix = '';
+
 /** @throws RedisConfigError when `prefix` contains a `}` that is not closing a hash tag. */
 export function assertValidPrefix(prefix: string): void {
+  if (prefix === lastValidPrefix) return;
   if (prefix.includes('}') && hashTag(prefix) === null) {
     throw new RedisConfigError(
       `Invalid key prefix ${JSON.stringify(prefix)}: a '}' must close a non-empty hash tag such as '{app}'`,
     );
   }
+  lastValidPrefix = prefix;
 }
 
 /**
