@@ -49,7 +49,7 @@ export const COMMANDS = {
   strings: ['get', 'set', 'del', 'exists', 'pexpire', 'pttl', 'incr'],
   hashes: ['hset', 'hget', 'hdel', 'hgetall', 'hmget', 'hsetnx', 'hexists', 'hincrby'],
   sortedSets: ['zadd', 'zrem', 'zrange', 'zrangebyscore', 'zremrangebyscore', 'zcard', 'zscore'],
-  setsAndLists: ['sadd', 'scard', 'lpush', 'ltrim', 'rpush'],
+  setsAndLists: ['sadd', 'scard', 'lpush', 'ltrim', 'rpush', 'llen', 'lindex', 'lrange', 'lrem'],
   pubsub: ['publish', 'subscribe', 'unsubscribe'],
 } as const;
 

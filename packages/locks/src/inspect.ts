@@ -10,7 +10,10 @@ export interface LockInfo {
   readonly key: string;
   readonly kind: LockKind;
   readonly holders: readonly LockHolder[];
-  /** Rate limiters: units in the current window. */
+  /**
+   * Rate limiters: units in the log — those of the current window, plus expired ones the
+   * limiter has not dropped yet (it drops them every 32 admissions and whenever it looks full).
+   */
   readonly used?: number;
 }
 
@@ -61,7 +64,7 @@ export async function inspectLockKey(redis: RedisAdapter, key: string): Promise<
     };
   }
   if (kind === 'rate') {
-    const used = Number(await redis.command(['ZCARD', key], { key }));
+    const used = Number(await redis.command(['LLEN', key], { key }));
     return { key, kind, holders: [], used };
   }
   const holders = await readLeases(redis, key, meta, (member) =>

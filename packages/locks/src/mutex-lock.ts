@@ -8,6 +8,7 @@ import {
   type LockOptions,
 } from './base-lock.js';
 import { readMetadata } from './inspect-helpers.js';
+import { handOverLocally } from './waiting.js';
 import type { LockedObjectType } from './object-types.js';
 import {
   MUTEX_ACQUIRE,
@@ -50,6 +51,11 @@ export class MutexLock extends BaseLock {
   readonly #releaseKeys: readonly string[];
   /** Whether an acquire of this instance stored owner metadata (release then drops it). */
   #hasMetadata = false;
+  /**
+   * Whether this instance last went through the queue-aware path (somebody was queued, or it
+   * waited): its release then hands over in one call instead of trying the fast path first.
+   */
+  #contended = false;
 
   constructor(obj: LockedObjectType, key: string | number, options: MutexLockOptions = {}) {
     super(['lock', 'mutex'], obj, key, options);
@@ -67,8 +73,12 @@ export class MutexLock extends BaseLock {
   override async attempt(redis: RedisAdapter, waitLeaseMs: number, metadata: string): Promise<Attempt> {
     if (waitLeaseMs === 0 && metadata === '') {
       const reply = await redis.evalScript(MUTEX_TRY, this.#tryKeys, [this.ownerId, this.#ttlMs]);
-      if ((reply as number[])[0] !== -1) return this.#settle(reply);
+      if ((reply as number[])[0] !== -1) {
+        this.#contended = false;
+        return this.#settle(reply);
+      }
     }
+    this.#contended = true;
     if (metadata !== '') this.#hasMetadata = true;
     const reply = await redis.evalScript(MUTEX_ACQUIRE, this.#keys, [
       this.ownerId,
@@ -98,15 +108,16 @@ export class MutexLock extends BaseLock {
   }
 
   override async release(redis: RedisAdapter): Promise<void> {
-    if (!this.#hasMetadata) {
+    if (!this.#hasMetadata && !this.#contended) {
       const reply = await redis.evalScript(MUTEX_RELEASE_UNQUEUED, this.#releaseKeys, [this.ownerId]);
       if (reply !== -1) return;
     }
-    await redis.evalScript(MUTEX_RELEASE, this.#keys, [
+    const reply = await redis.evalScript(MUTEX_RELEASE, this.#keys, [
       this.ownerId,
       this.wakeChannel,
       this.#hasMetadata ? '1' : '0',
     ]);
+    if (typeof reply === 'string') handOverLocally(this.wakeChannel, reply);
   }
 
   override async extend(redis: RedisAdapter): Promise<boolean> {

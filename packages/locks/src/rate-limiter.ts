@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { RedisAdapter } from '@tasks/redis';
 import { BaseLimiter, parseAttempt, type Attempt, type LockHolder, type LockOptions } from './base-lock.js';
 import { checkLimit } from './concurrency-limiter.js';
@@ -19,7 +18,7 @@ export interface RateLimiterOptions extends LockOptions {
 /**
  * A true sliding-window rate limiter on `limiter:rate:<obj>:<key>[...]`: at no instant are
  * more than `limit` units admitted within any window of `windowSeconds` (a log of
- * admissions on the Redis server's clock — the original's fixed window let 2 × limit through
+ * admissions on the Redis server's clock: a LIST of admission times, one per unit — the original's fixed window let 2 × limit through
  * at a boundary). A refused acquire sets `retryAfterMs` to exactly when enough units leave
  * the window. `release()` is a no-op: used quota is not given back.
  *
@@ -47,13 +46,13 @@ export class RateLimiter extends BaseLimiter {
   readonly nItems: number;
   /** Server time (ms) of the last admission by this instance, or `null`. */
   lastAdmittedAt: number | null = null;
-  #admissions = 0;
-  /** Short random prefix of this instance's log entries (the log keeps one entry per unit). */
-  readonly #entryPrefix = randomBytes(6).toString('base64url');
-  #lastEntry: string | null = null;
+  /** Whether the last acquire admitted units that `refund` may still give back. */
+  #refundable = false;
+  readonly #keys: readonly string[];
 
   constructor(obj: LockedObjectType, key: string | number, options: RateLimiterOptions = {}) {
     super(['limiter', 'rate'], obj, key, options);
+    this.#keys = [this.redisKey];
     const cls = this.constructor as typeof RateLimiter;
     this.limit = checkLimit('limit', options.limit !== undefined ? options.limit : cls.limit);
     const window = options.windowSeconds !== undefined ? options.windowSeconds : cls.windowSeconds;
@@ -86,15 +85,10 @@ export class RateLimiter extends BaseLimiter {
   override async attempt(redis: RedisAdapter, _waitLeaseMs: number, _metadata: string): Promise<Attempt> {
     const limit = this.limit ?? 0;
     if (this.nItems > limit) throw new RateLimitExceededCapacityError(this.redisKey, this.nItems, limit);
-    const entry = `${this.#entryPrefix}${(++this.#admissions).toString(36)}`;
     const windowMs = Math.round((this.windowSeconds ?? 0) * 1000);
-    const reply = await redis.evalScript(
-      RATE_ACQUIRE,
-      [this.redisKey],
-      [windowMs, limit, this.nItems, entry],
-    );
+    const reply = await redis.evalScript(RATE_ACQUIRE, this.#keys, [windowMs, limit, this.nItems]);
     const attempt = parseAttempt(reply);
-    this.#lastEntry = attempt.acquired ? entry : null;
+    this.#refundable = attempt.acquired;
     if (attempt.acquired) this.lastAdmittedAt = Number((reply as number[])[2]);
     return attempt;
   }
@@ -107,10 +101,9 @@ export class RateLimiter extends BaseLimiter {
    * when another lock of the set fails after this one was taken).
    */
   async refund(redis: RedisAdapter): Promise<void> {
-    if (!this.#lastEntry) return;
-    const entry = this.#lastEntry;
-    this.#lastEntry = null;
-    await redis.evalScript(RATE_REFUND, [this.redisKey], [entry, this.nItems]);
+    if (!this.#refundable || this.lastAdmittedAt === null) return;
+    this.#refundable = false;
+    await redis.evalScript(RATE_REFUND, this.#keys, [this.lastAdmittedAt, this.nItems]);
   }
 
   /** Rate limiters have no holders: always an empty list. */

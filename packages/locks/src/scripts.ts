@@ -101,7 +101,8 @@ return {1, next_token(fence, ttl), 0}
  * Mutex release. KEYS: lock, fence, queue, queue leases, meta. ARGV: owner, channel,
  * '1' if this owner may have metadata to drop ('0' skips that).
  * Deletes the lock only if `owner` holds it, then hands it straight to the first live queued
- * waiter (publishing "owner|token" on the channel). Returns 1 if it released, 0 otherwise.
+ * waiter (publishing "owner|token" on the channel). Returns 0 if `owner` did not hold it,
+ * "owner|token" when it handed the lock over, 1 when it just released it.
  */
 export const MUTEX_RELEASE = defineScript(
   'mutex-release',
@@ -124,8 +125,9 @@ while true do
   if v then expiry, ttl = string.match(v, '^(%d+):(%d+)$') end
   if expiry and tonumber(expiry) > now then
     redis.call('SET', lock, h, 'PX', tonumber(ttl))
-    redis.call('PUBLISH', channel, h .. '|' .. next_token(fence, tonumber(ttl)))
-    return 1
+    local grant = h .. '|' .. next_token(fence, tonumber(ttl))
+    redis.call('PUBLISH', channel, grant)
+    return grant
   end
 end
 `,
@@ -373,36 +375,72 @@ return {0, '0', tonumber(first[2]) - now}
 );
 
 /**
- * Sliding-window rate-limiter acquire (a log of admissions). KEYS: log (ZSET entry -> time).
- * ARGV: windowMs, limit, nItems, entry prefix. An admission at time s counts for every
- * instant in [s, s + window); n units are admitted only if the log then holds at most
- * `limit` units. Returns {1, '0', admission time} or {0, '0', ms until enough units leave
- * the window}.
+ * Sliding-window rate limiter. KEYS: log (a LIST of admission times in ms, oldest first, one
+ * element per unit). ARGV: windowMs, limit, nItems.
+ * Returns {1, '0', now} when admitted, {0, '0', ms until enough units leave the window}.
+ *
+ * Admitting is O(1): when even the whole log (expired entries included) leaves room, no scan
+ * is needed. Expired entries are dropped from the head every 32 admissions and whenever the
+ * log looks full, so the log never holds much more than the window's admissions.
  */
 export const RATE_ACQUIRE = defineScript(
   'rate-acquire',
   1,
   `${NOW}
-local window, limit, n, entry = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-if count + n <= limit then
-  for i = 1, n do redis.call('ZADD', KEYS[1], now, entry .. ':' .. i) end
-  redis.call('PEXPIRE', KEYS[1], window)
-  return {1, '0', now}
+local key = KEYS[1]
+local window, limit, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cutoff = now - window
+local stamp = string.format('%.0f', now)
+local function prune(max)
+  local dropped = 0
+  while dropped < max do
+    local head = redis.call('LINDEX', key, 0)
+    if not head or tonumber(head) > cutoff then break end
+    local first = redis.call('LRANGE', key, 0, 63)
+    local m = 0
+    for i = 1, #first do
+      if tonumber(first[i]) > cutoff then break end
+      m = i
+    end
+    redis.call('LTRIM', key, m, -1)
+    dropped = dropped + m
+    if m < #first then break end
+  end
 end
-local freeing = redis.call('ZRANGE', KEYS[1], count + n - limit - 1, count + n - limit - 1, 'WITHSCORES')
-return {0, '0', tonumber(freeing[2]) + window - now}
+local count = redis.call('LLEN', key)
+if count + n > limit then
+  prune(count)
+  count = redis.call('LLEN', key)
+  if count + n > limit then
+    local freeing = redis.call('LINDEX', key, count + n - limit - 1)
+    return {0, '0', tonumber(freeing) + window - now}
+  end
+elseif math.floor((count + n) / 32) > math.floor(count / 32) then
+  prune(64)
+end
+if n == 1 then
+  redis.call('RPUSH', key, stamp)
+else
+  local left = n
+  while left > 0 do
+    local batch = {}
+    for i = 1, math.min(left, 1000) do batch[i] = stamp end
+    redis.call('RPUSH', key, unpack(batch))
+    left = left - #batch
+  end
+end
+redis.call('PEXPIRE', key, window)
+return {1, '0', now}
 `,
 );
 
-/** Gives back units admitted by one rate-limiter acquire. KEYS: log. ARGV: entry prefix, n. */
+/**
+ * Gives back units admitted by one rate-limiter acquire. KEYS: log. ARGV: admission time
+ * (ms, as returned by RATE_ACQUIRE), nItems. Entries of one instant are interchangeable, so
+ * it removes up to nItems entries of that time, newest first. Returns how many it removed.
+ */
 export const RATE_REFUND = defineScript(
   'rate-refund',
   1,
-  `
-local removed = 0
-for i = 1, tonumber(ARGV[2]) do removed = removed + redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. i) end
-return removed
-`,
+  `return redis.call('LREM', KEYS[1], -tonumber(ARGV[2]), ARGV[1])`,
 );

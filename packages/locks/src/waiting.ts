@@ -1,6 +1,19 @@
 import type { RedisAdapter, Unsubscribe } from '@tasks/redis';
 import type { Attempt, BaseLock } from './base-lock.js';
 
+/**
+ * The waiters of this process, by wake channel and owner id: a release that hands the lock to
+ * one of them wakes it as soon as its reply arrives, without waiting for the pub/sub message
+ * (which still comes, and is then ignored).
+ */
+const localWaiters = new Map<string, (message: string) => void>();
+
+/** @internal Delivers a hand-off ("owner|token") to its waiter if that waiter is in this process. */
+export function handOverLocally(channel: string, message: string): void {
+  const bar = message.indexOf('|');
+  if (bar > 0) localWaiters.get(`${channel}\n${message.slice(0, bar)}`)?.(message);
+}
+
 /** A waiter's place in line lasts this long unless renewed by its next attempt. */
 export const WAIT_LEASE_MS = 2_000;
 /** Longest sleep between attempts when no notification arrives (lost message, crashed holder). */
@@ -25,15 +38,18 @@ export async function acquireWithWait(
   let granted = false;
   const onAbort = (): void => wake.fire();
   signal?.addEventListener('abort', onAbort, { once: true });
+  const onMessage = (message: string): void => {
+    if (lock.wakes(message)) wake.fire();
+    else if (lock.handoff(message)) {
+      granted = true;
+      wake.fire();
+    }
+  };
+  const localKey = `${channel}\n${lock.ownerId}`;
   try {
     if (channel) {
-      unsubscribe = await redis.subscribe(channel, (message) => {
-        if (lock.wakes(message)) wake.fire();
-        else if (lock.handoff(message)) {
-          granted = true;
-          wake.fire();
-        }
-      });
+      localWaiters.set(localKey, onMessage);
+      unsubscribe = await redis.subscribe(channel, onMessage);
     }
     let hint = first.retryAfterMs;
     for (;;) {
@@ -57,6 +73,7 @@ export async function acquireWithWait(
     return granted;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    if (channel) localWaiters.delete(localKey);
     if (unsubscribe) await unsubscribe();
   }
 }

@@ -66,6 +66,49 @@ describe.each(targets())('MutexLock on $name', (target) => {
     for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1] ?? Infinity);
   });
 
+  it('keeps fencing tokens increasing when the fence counter expires', async () => {
+    const redis = t.redis();
+    const first = lock('fence-restart');
+    expect(await first.acquire(redis)).toBe(true);
+    await first.release(redis);
+    const fence = `{${first.redisKey}}:fence`;
+    // The counter lives max(2 x ttl, 60 s); its loss restarts it from the server clock (µs).
+    expect(await redis.command(['DEL', fence], { key: fence })).toBe(1);
+    const second = lock('fence-restart');
+    expect(await second.acquire(redis)).toBe(true);
+    expect(second.fencingToken).toBeGreaterThan(first.fencingToken ?? Infinity);
+    expect(Number(await redis.command(['PTTL', fence], { key: fence }))).toBeGreaterThan(50_000);
+    await second.release(redis);
+  });
+
+  it('wakes a waiter of this process from the release reply, without pub/sub', async () => {
+    const redis = t.redis();
+    // An adapter whose subscriptions never deliver: only the local hand-off (or the 250 ms
+    // poll) can wake the waiter.
+    const deaf = new Proxy(t.extra(), {
+      get(target, prop) {
+        if (prop === 'subscribe') return async () => async () => {};
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const holder = lock('local');
+    expect(await holder.acquire(redis)).toBe(true);
+    const waiter = lock('local');
+    let wokenAt = 0;
+    const waiting = waiter.acquire(deaf, { waitMs: 10_000 }).then((ok) => {
+      wokenAt = performance.now();
+      return ok;
+    });
+    await queued(redis, waiter, 1);
+    await holder.release(redis);
+    const releasedAt = performance.now();
+    expect(await waiting).toBe(true);
+    expect(wokenAt - releasedAt).toBeLessThan(100);
+    expect(waiter.fencingToken).toBeGreaterThan(holder.fencingToken ?? Infinity);
+    await waiter.release(redis);
+  });
+
   it('waits for a release and is handed the lock', async () => {
     const redis = t.redis();
     const holder = lock('wait');

@@ -82,6 +82,36 @@ describe.each(targets())('RateLimiter on $name', (target) => {
     }
   });
 
+  it('drops expired entries, so the log stays the size of one window', async () => {
+    const redis = t.redis();
+    const log = limiter('bounded', 10_000, 0.5).redisKey;
+    const length = async (): Promise<number> => Number(await redis.command(['LLEN', log], { key: log }));
+    const admit = async (count: number): Promise<void> => {
+      const results = await Promise.all(
+        Array.from({ length: count }, () => limiter('bounded', 10_000, 0.5).acquire(redis)),
+      );
+      expect(results.every(Boolean)).toBe(true);
+    };
+    await admit(100);
+    expect(await length()).toBe(100);
+    await sleep(600); // the first 100 leave the window
+    await admit(100);
+    // Without pruning the log would hold 200 entries.
+    expect(await length()).toBeLessThanOrEqual(100);
+  });
+
+  it('admits and refuses large nItems in one step', async () => {
+    const redis = t.redis();
+    const big = (): RateLimiter => limiter('big', 5_000, 60, 2_500);
+    expect(await big().acquire(redis)).toBe(true);
+    expect(await big().acquire(redis)).toBe(true);
+    const refused = big();
+    expect(await refused.acquire(redis)).toBe(false);
+    expect(refused.retryAfterMs).toBeGreaterThan(59_000);
+    const log = refused.redisKey;
+    expect(Number(await redis.command(['LLEN', log], { key: log }))).toBe(5_000);
+  });
+
   it('waits until quota frees with waitMs', async () => {
     const redis = t.redis();
     expect(await limiter('wait', 1, 0.3).acquire(redis)).toBe(true);
