@@ -53,15 +53,17 @@ function ours(client, round) {
     cleanup: async () => {
       for await (const key of app.redis.scan(`${app.keys.root}*`))
         await app.redis.command(['UNLINK', key], { key });
+      await app.redis.close(); // its own connections only (the subscriber); never the shared client
     },
   };
 }
 
 /** BullMQ side: one queue per round, same client options; defaults (completed jobs kept). */
 function bull(url, round) {
-  const connection = { url, maxRetriesPerRequest: null };
   const name = `bench-bull-${round}`;
-  const queue = new Queue(name, { connection: new Redis(url, { maxRetriesPerRequest: null }) });
+  // BullMQ never closes a connection it was given: the bench quits them itself.
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue(name, { connection });
   return {
     name: 'BullMQ',
     submit: () => queue.add('noop', null),
@@ -81,7 +83,7 @@ function bull(url, round) {
     cleanup: async () => {
       await queue.obliterate({ force: true });
       await queue.close();
-      void connection;
+      await connection.quit();
     },
   };
 }

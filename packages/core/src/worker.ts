@@ -140,39 +140,77 @@ export class Worker {
     this.#app.events.emit('workerError', { error, where });
   }
 
+  /**
+   * Keeps the free slots of one size supplied. Fetches ask for at most half the slots each and
+   * up to two run at once, so Redis serves the next batch while Node runs the current one (a
+   * single fetch per cycle would leave each side idle while the other works). Never more is
+   * asked for than the slots free (bounded prefetch). When the streams look empty, one
+   * blocking read on a duplicate connection waits for the next entry.
+   */
   async #fetchLoop(size: Size): Promise<void> {
     const blocking = await this.#app.redis.duplicate();
     this.#blocking.push(blocking);
+    const chunk = Math.max(1, Math.ceil(this.concurrency / 2));
+    const wake = new Wake();
+    this.#slotWaiters.set(size, () => wake.fire());
+    let requested = 0; // entries asked for by fetches still in flight
+    let drained = false; // the last fetch came back short: the streams looked empty
     let backoff = 50;
+    let failed = false;
+    const fetched = (n: number, entries: readonly FetchedEntry[]): void => {
+      requested -= n;
+      if (entries.length < n) drained = true;
+      for (const entry of entries) this.#start1(size, entry);
+      backoff = 50;
+      wake.fire();
+    };
+    const fetchFailed = (n: number, error: unknown): void => {
+      requested -= n;
+      if (!this.#stopping) this.#report(error, `fetch ${size}`);
+      failed = true;
+      wake.fire();
+    };
     while (!this.#stopping) {
-      try {
-        const free = this.concurrency - (this.#runningPerSize.get(size) ?? 0);
-        if (free <= 0) {
-          await new Promise<void>((resolve) => this.#slotWaiters.set(size, resolve));
-          // Slots free in batches (completions are flushed per tick): gather them, then fetch once.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          continue;
-        }
-        let entries = await this.#app.broker.fetch(size, this.id, free);
-        if (entries.length === 0) {
+      if (failed) {
+        failed = false;
+        await this.#pause(backoff);
+        backoff = Math.min(backoff * 2, 5_000);
+        continue;
+      }
+      const free = this.concurrency - (this.#runningPerSize.get(size) ?? 0) - requested;
+      if (free > 0 && drained && requested === 0) {
+        try {
           // A client may keep a blocked read pending across a reconnect even after close():
           // never let shutdown wait on it (an entry it still delivers stays pending, and is
           // reclaimed by another worker).
-          entries = await untilAborted(
+          const entries = await untilAborted(
             this.#app.broker.blockingRead(blocking, size, this.id, this.#blockMs),
             this.#shutdown.signal,
             [],
           );
+          for (const entry of entries) this.#start1(size, entry);
+          drained = entries.length === 0;
+          backoff = 50;
+        } catch (error) {
+          fetchFailed(0, error);
         }
-        for (const entry of entries) this.#start1(size, entry);
-        backoff = 50;
-      } catch (error) {
-        if (this.#stopping) break;
-        this.#report(error, `fetch ${size}`);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5_000);
+        continue;
       }
+      if (free > 0 && !drained && (requested === 0 || free >= chunk)) {
+        const n = Math.min(free, chunk);
+        requested += n;
+        this.#app.broker.fetch(size, this.id, n).then(
+          (entries) => fetched(n, entries),
+          (error: unknown) => fetchFailed(n, error),
+        );
+        continue;
+      }
+      // Wait for a slot to free or a fetch to answer; slots free in bursts (completions are
+      // flushed per tick), so gather the burst before fetching.
+      await wake.wait();
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    this.#slotWaiters.delete(size);
   }
 
   #start1(size: Size, entry: FetchedEntry): void {
@@ -185,9 +223,7 @@ export class Worker {
       if (freed) return;
       freed = true;
       this.#runningPerSize.set(size, (this.#runningPerSize.get(size) ?? 1) - 1);
-      const wake = this.#slotWaiters.get(size);
-      this.#slotWaiters.delete(size);
-      wake?.();
+      this.#slotWaiters.get(size)?.();
     };
     void this.#process(entry, free)
       .catch((error: unknown) => this.#report(error, 'process'))
@@ -344,6 +380,29 @@ export class Worker {
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** A wake-up that is never lost: `fire()` before `wait()` makes the next `wait()` return at once. */
+class Wake {
+  #resolve: (() => void) | undefined;
+  #pending = false;
+
+  fire(): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    if (resolve) resolve();
+    else this.#pending = true;
+  }
+
+  wait(): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
     });
   }
 }

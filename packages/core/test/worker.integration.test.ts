@@ -1,6 +1,7 @@
 import { LockedObjectType, LockUnavailableError, MutexLock, RateLimiter } from '@tasks/locks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  BaseTask,
   InvalidTaskArgumentsError,
   Priority,
   Size,
@@ -69,6 +70,39 @@ describe.each(clients())('worker on $name', (client) => {
     const priorities = runs.map((r) => (r.args as { priority: string }).priority);
     const expected = ['realtime', 'normal', 'background'].flatMap((p) => Array.from({ length: 5 }, () => p));
     expect(priorities).toEqual(expected);
+  });
+
+  it('never runs or holds more entries than its concurrency (bounded prefetch)', async () => {
+    let executing = 0;
+    let maxExecuting = 0;
+    let done = 0;
+    class Counted extends BaseTask<null, null> {
+      async execute(): Promise<null> {
+        maxExecuting = Math.max(maxExecuting, ++executing);
+        await sleep(30);
+        executing--;
+        done++;
+        return null;
+      }
+    }
+    const app = t.app({ tasks: [Counted] });
+    for (let i = 0; i < 24; i++) await app.submit(new Counted(null));
+    t.worker(app, { sizes: [Size.MEDIUM], concurrency: 4 });
+    let maxPending = 0;
+    const stream = app.keys.streams[4] as string; // normal priority, medium size
+    while (done < 24) {
+      const summary = (await t.redis().command(['XPENDING', stream, app.keys.group], { key: stream })) as [
+        number,
+        ...unknown[],
+      ];
+      maxPending = Math.max(maxPending, Number(summary[0]));
+      await sleep(5);
+    }
+    expect(maxExecuting).toBe(4);
+    // Fetched entries stay pending until their outcome is written, which may lag a freed slot
+    // by one write: at most one more slot's worth, never the 24 queued.
+    expect(maxPending).toBeGreaterThan(0);
+    expect(maxPending).toBeLessThanOrEqual(8);
   });
 
   it('retries under the same id with the policy delays, then succeeds', async () => {
