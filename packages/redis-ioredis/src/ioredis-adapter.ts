@@ -27,7 +27,7 @@ type Corkable = { cork(): void; uncork(): void };
  * cut the system calls (the dominant cost of a small command on a loopback socket), small
  * enough that Redis starts on the first batch while Node is still writing the next.
  */
-const WRITE_BATCH = 8;
+const WRITE_BATCH = 12;
 
 /**
  * Creates a `RedisAdapter` over ioredis.
