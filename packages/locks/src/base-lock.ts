@@ -153,7 +153,7 @@ export abstract class BaseLock {
       throw new InvalidLockOptionsError('waitMs', 'must be a non-negative number');
     options.signal?.throwIfAborted();
     const metadata = options.metadata ? JSON.stringify(options.metadata) : '';
-    const first = await this.attempt(redis, 0, metadata);
+    const first = await this.attempt(redis, 0, metadata, waitMs > 0);
     this.retryAfterMs = first.acquired ? null : first.retryAfterMs;
     if (first.acquired || waitMs === 0) return first.acquired;
     return acquireWithWait(this, redis, waitMs, options.signal, metadata, first);
@@ -180,8 +180,17 @@ export abstract class BaseLock {
   /** Who holds the lock now, with lease expiry and metadata (server clock). */
   abstract inspect(redis: RedisAdapter): Promise<LockHolder[]>;
 
-  /** @internal One atomic attempt; with `waitLeaseMs > 0` the owner also joins the waiters. */
-  abstract attempt(redis: RedisAdapter, waitLeaseMs: number, metadata: string): Promise<Attempt>;
+  /**
+   * @internal One atomic attempt; with `waitLeaseMs > 0` the owner also joins the waiters.
+   * `willWait` says a refusal will be followed by waiting attempts, so a lock may answer
+   * "not yet" early instead of doing work only a last attempt needs.
+   */
+  abstract attempt(
+    redis: RedisAdapter,
+    waitLeaseMs: number,
+    metadata: string,
+    willWait?: boolean,
+  ): Promise<Attempt>;
 
   /** @internal Leaves the waiters; resolves true if the lock was meanwhile handed to this owner. */
   async cancelWait(_redis: RedisAdapter): Promise<boolean> {

@@ -70,12 +70,23 @@ export class MutexLock extends BaseLock {
     return this.#ttlMs;
   }
 
-  override async attempt(redis: RedisAdapter, waitLeaseMs: number, metadata: string): Promise<Attempt> {
+  override async attempt(
+    redis: RedisAdapter,
+    waitLeaseMs: number,
+    metadata: string,
+    willWait = false,
+  ): Promise<Attempt> {
     if (waitLeaseMs === 0 && metadata === '') {
       const reply = await redis.evalScript(MUTEX_TRY, this.#tryKeys, [this.ownerId, this.#ttlMs]);
       if ((reply as number[])[0] !== -1) {
         this.#contended = false;
         return this.#settle(reply);
+      }
+      // Somebody is queued: a waiting caller joins the line next (the queue-aware script),
+      // so a second, non-queuing try here would only cost a round trip.
+      if (willWait) {
+        this.#contended = true;
+        return { acquired: false, token: null, retryAfterMs: null };
       }
     }
     this.#contended = true;
