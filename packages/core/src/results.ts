@@ -2,6 +2,7 @@ import type { RedisAdapter } from '@tasks/redis';
 import { ResultTimeoutError, TaskFailedError } from './errors.js';
 import type { Keyspace } from './keys.js';
 import type { TaskResultRecord } from './records.js';
+import { sleep } from './timing.js';
 
 /** Reads results, and waits for them with a pub/sub notification instead of polling. */
 export class ResultWaiter {
@@ -65,5 +66,3 @@ export class ResultWaiter {
     }
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,6 +7,7 @@ import { TaskConfigError } from './errors.js';
 import type { AppInternals } from './internals.js';
 import { encodePayload, type TaskPayload } from './payload.js';
 import { LEADER_ACQUIRE, LEADER_RELEASE, SUBMIT_OCCURRENCE } from './scripts.js';
+import { pause } from './timing.js';
 import {
   PeriodicBaseTask,
   PeriodicVoAwareBaseTask,
@@ -125,7 +126,10 @@ export class Scheduler {
       } catch (error) {
         this.#app.events.emit('workerError', { error, where: 'scheduler' });
       }
-      await this.#pause(this.isLeader ? this.#tickMs : Math.min(this.#tickMs, this.#leaseMs / 10));
+      await pause(
+        this.#stop.signal,
+        this.isLeader ? this.#tickMs : Math.min(this.#tickMs, this.#leaseMs / 10),
+      );
     }
   }
 
@@ -291,19 +295,5 @@ export class Scheduler {
     await this.#app.redis.command(['LPUSH', key, line], { key });
     await this.#app.redis.command(['LTRIM', key, 0, 999], { key });
     this.#app.events.emit('periodicSkipped', { name, vo, occurrence, reason });
-  }
-
-  #pause(ms: number): Promise<void> {
-    const signal = this.#stop.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }

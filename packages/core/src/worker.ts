@@ -8,6 +8,7 @@ import { TaskConfigError, WorkerShutdownError } from './errors.js';
 import type { AppInternals } from './internals.js';
 import { decodePayload, PayloadDecodeError, type TaskPayload } from './payload.js';
 import { runTask } from './run-task.js';
+import { pause, sleep, untilAborted } from './timing.js';
 
 /** Options of `app.createWorker()`. */
 export interface WorkerOptions {
@@ -33,8 +34,6 @@ interface Running {
   readonly controller: AbortController;
   readonly startedAt: number;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs tasks from the streams of its sizes: strict priority, bounded prefetch (never more
@@ -173,7 +172,7 @@ export class Worker {
     while (!this.#stopping) {
       if (failed) {
         failed = false;
-        await this.#pause(backoff);
+        await pause(this.#shutdown.signal, backoff);
         backoff = Math.min(backoff * 2, 5_000);
         continue;
       }
@@ -298,7 +297,7 @@ export class Worker {
           if (!this.#stopping) this.#report(error, where);
         }
       }
-      await this.#pause(heartbeatMs);
+      await pause(this.#shutdown.signal, heartbeatMs);
     }
   }
 
@@ -365,22 +364,8 @@ export class Worker {
         if (!this.#stopping) this.#report(error, 'promote');
         wait = 1_000;
       }
-      if (wait > 0) await this.#pause(wait);
+      if (wait > 0) await pause(this.#shutdown.signal, wait);
     }
-  }
-
-  #pause(ms: number): Promise<void> {
-    const signal = this.#shutdown.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
 
@@ -405,28 +390,6 @@ class Wake {
       this.#resolve = resolve;
     });
   }
-}
-
-/** Resolves with `promise`, or with `fallback` as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, fallback: T): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.resolve(fallback);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(fallback);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /** Groups completions of one tick into one script call per stream. */

@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { companionKey, joinKey, withPrefix, type RedisAdapter, type RedisReply } from '@tasks/redis';
 import { InvalidLockOptionsError } from './errors.js';
 import { lockedObjectType, type LockedObjectType } from './object-types.js';
-import { acquireWithWait } from './waiting.js';
+import { acquireWithWait, settle } from './waiting.js';
 import type { HeldLocks, HoldOptions } from './watchdog.js';
 
 /** Options shared by every lock and limiter constructor. */
@@ -154,8 +154,7 @@ export abstract class BaseLock {
     options.signal?.throwIfAborted();
     const metadata = options.metadata ? JSON.stringify(options.metadata) : '';
     const first = await this.attempt(redis, 0, metadata, waitMs > 0);
-    this.retryAfterMs = first.acquired ? null : first.retryAfterMs;
-    if (first.acquired || waitMs === 0) return first.acquired;
+    if (settle(this, first) || waitMs === 0) return first.acquired;
     return acquireWithWait(this, redis, waitMs, options.signal, metadata, first);
   }
 

@@ -78,7 +78,8 @@ export async function acquireWithWait(
   }
 }
 
-function settle(lock: BaseLock, attempt: Attempt): boolean {
+/** @internal Records an attempt's `retryAfterMs` on the lock; true when it acquired. */
+export function settle(lock: BaseLock, attempt: Attempt): boolean {
   lock.retryAfterMs = attempt.acquired ? null : attempt.retryAfterMs;
   return attempt.acquired;
 }
