@@ -1,1 +1,6 @@
-export { createIoredisAdapter, type IoredisAdapterInput } from './ioredis-adapter.js';
+export {
+  createIoredisAdapter,
+  type IoredisAdapterInput,
+  type IoredisAdapterOptions,
+  type IoredisClusterInput,
+} from './ioredis-adapter.js';

@@ -1,7 +1,11 @@
 import {
   createRedisAdapter,
+  describeEndpoint,
+  maskRedisUrl,
   RedisConfigError,
+  type ConnectionWatcher,
   type RedisAdapter,
+  type RedisAdapterOptions,
   type RedisArg,
   type RedisDriver,
 } from '@tasks/redis';
@@ -19,6 +23,9 @@ export interface IoredisClusterInput {
  */
 export type IoredisAdapterInput = Redis | Cluster | string | RedisOptions | IoredisClusterInput;
 
+/** Options of the adapter itself (the client's options go in the first argument). */
+export type IoredisAdapterOptions = RedisAdapterOptions;
+
 type Client = Redis | Cluster;
 type Corkable = { cork(): void; uncork(): void };
 
@@ -33,42 +40,74 @@ const WRITE_BATCH = 12;
  * Creates a `RedisAdapter` over ioredis.
  *
  * - Given a `Redis` or `Cluster` instance, the adapter uses it and never closes it; it only
- *   closes the extra connections it opens itself (subscriber, duplicates).
+ *   closes the extra connections it opens itself (subscriber, duplicates). It listens to the
+ *   client's `'error'` events to report connection problems through its commands.
  * - Given a URL, options, or `{ cluster: startupNodes }`, it creates the client (a `Redis`
  *   or a `Cluster`), owns it, and closes it in `close()`.
- *   Such clients use `maxRetriesPerRequest: null`, so commands wait through a reconnect.
+ *   Such clients use `maxRetriesPerRequest: null`: a command waits through a reconnect, up to
+ *   `commandTimeoutMs`.
+ *
+ * Every command settles within `options.commandTimeoutMs` (default 10 s): an unreachable
+ * Redis gives `RedisUnreachableError` (at once when the address never answered), wrong
+ * credentials `RedisAuthError`, a server that is not Redis `RedisProtocolError` — messages
+ * name the address with any password masked.
  *
  * ioredis' `keyPrefix` is refused: use the `prefix` option of the @tasks package instead,
  * so that script keys and SCAN patterns stay consistent.
- * @throws RedisConfigError for a client or options with `keyPrefix`.
+ * @throws RedisConfigError for a client or options with `keyPrefix`, or a bad `commandTimeoutMs`.
  *
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
  * import { createIoredisAdapter } from '@tasks/redis-ioredis';
- * const redis = createIoredisAdapter(new Redis('redis://127.0.0.1:6379'));
+ * const client = new Redis('redis://127.0.0.1:6379');
+ * const redis = createIoredisAdapter(client, { commandTimeoutMs: 5_000 });
  * console.log(await redis.time());
+ * client.disconnect();
  * ```
  */
-export function createIoredisAdapter(input: IoredisAdapterInput): RedisAdapter {
+export function createIoredisAdapter(
+  input: IoredisAdapterInput,
+  options: IoredisAdapterOptions = {},
+): RedisAdapter {
   if (input instanceof Redis || input instanceof Cluster)
-    return createRedisAdapter(new IoredisDriver(input, false));
+    return createRedisAdapter(new IoredisDriver(input, false, targetOf(input)), options);
   if (typeof input === 'object' && 'cluster' in input) {
     const given = input.options ?? {};
     if (given.keyPrefix || given.redisOptions?.keyPrefix) throw keyPrefixError();
     const clusterOptions = { ...given, redisOptions: { maxRetriesPerRequest: null, ...given.redisOptions } };
-    return createRedisAdapter(
-      new IoredisDriver(
-        new Cluster([...input.cluster], clusterOptions as ConstructorParameters<typeof Cluster>[1]),
-        true,
-      ),
+    const cluster = new Cluster(
+      [...input.cluster],
+      clusterOptions as ConstructorParameters<typeof Cluster>[1],
     );
+    return createRedisAdapter(new IoredisDriver(cluster, true, clusterTarget(input.cluster)), options);
   }
-  const options: RedisOptions = typeof input === 'string' ? {} : input;
-  if (options.keyPrefix) throw keyPrefixError();
-  const merged = { maxRetriesPerRequest: null, ...options } as RedisOptions & { replyMapping?: 'legacy' };
+  const clientOptions: RedisOptions = typeof input === 'string' ? {} : input;
+  if (clientOptions.keyPrefix) throw keyPrefixError();
+  const merged = { maxRetriesPerRequest: null, ...clientOptions } as RedisOptions & {
+    replyMapping?: 'legacy';
+  };
   const client = typeof input === 'string' ? new Redis(input, merged) : new Redis(merged);
-  return createRedisAdapter(new IoredisDriver(client, true));
+  const target = typeof input === 'string' ? maskRedisUrl(input) : targetOf(client);
+  return createRedisAdapter(new IoredisDriver(client, true, target), options);
+}
+
+/** Where a client connects, without credentials. */
+function targetOf(client: Client): string {
+  if (!(client instanceof Cluster)) return describeEndpoint(client.options);
+  const nodes = client.nodes().map((node) => describeEndpoint(node.options));
+  return `cluster ${nodes.length > 0 ? nodes.join(', ') : '(nodes not discovered yet)'}`;
+}
+
+function clusterTarget(nodes: readonly ClusterNode[]): string {
+  const shown = nodes.map((node) =>
+    typeof node === 'object'
+      ? describeEndpoint(node)
+      : typeof node === 'number'
+        ? `127.0.0.1:${node}`
+        : maskRedisUrl(node),
+  );
+  return `cluster ${shown.join(', ')}`;
 }
 
 function keyPrefixError(): RedisConfigError {
@@ -80,20 +119,30 @@ function keyPrefixError(): RedisConfigError {
 class IoredisDriver implements RedisDriver {
   readonly clientName = 'ioredis';
   readonly isCluster: boolean;
+  readonly target: string;
   readonly #client: Client;
   readonly #owned: boolean;
   /** Commands written since the socket(s) were corked; 0 when not corked. */
   #pending = 0;
   #corked: Corkable[] = [];
 
-  constructor(client: Client, owned: boolean) {
+  constructor(client: Client, owned: boolean, target: string) {
     this.isCluster = client instanceof Cluster;
     if (client.options.keyPrefix) throw keyPrefixError();
     this.#client = client;
     this.#owned = owned;
-    // A connection this adapter owns reports failures through the commands that hit them;
-    // without a listener ioredis would also print every reconnection error.
-    if (owned) client.on('error', () => undefined);
+    this.target = target;
+  }
+
+  isReady(): boolean {
+    return this.#client.status === 'ready';
+  }
+
+  watch(watcher: ConnectionWatcher): void {
+    // Failures reach the caller through the commands they affect; with this listener
+    // ioredis also stops printing every reconnection error.
+    this.#client.on('error', (error: unknown) => watcher.error(error));
+    this.#client.on('ready', () => watcher.ready());
   }
 
   send(args: readonly RedisArg[], _key: string | undefined, buffers: boolean): Promise<unknown> {
@@ -143,7 +192,7 @@ class IoredisDriver implements RedisDriver {
 
   async duplicate(): Promise<RedisDriver> {
     const copy = duplicateClient(this.#client);
-    const driver = new IoredisDriver(copy, true);
+    const driver = new IoredisDriver(copy, true, this.target);
     await waitReady(copy);
     return driver;
   }

@@ -1,1 +1,5 @@
-export { createNodeRedisAdapter, type NodeRedisAdapterInput } from './node-redis-adapter.js';
+export {
+  createNodeRedisAdapter,
+  type NodeRedisAdapterInput,
+  type NodeRedisAdapterOptions,
+} from './node-redis-adapter.js';

@@ -1,7 +1,11 @@
 import {
   createRedisAdapter,
+  describeEndpoint,
+  maskRedisUrl,
   RedisConfigError,
+  type ConnectionWatcher,
   type RedisAdapter,
+  type RedisAdapterOptions,
   type RedisArg,
   type RedisDriver,
 } from '@tasks/redis';
@@ -14,13 +18,23 @@ import {
 } from 'redis';
 
 type Args = ReadonlyArray<string | Buffer>;
+
+/** The options of a client or cluster that say where it connects. */
+interface ClientOptionsSeen {
+  readonly keyPrefix?: unknown;
+  readonly url?: string;
+  readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string };
+  readonly rootNodes?: ReadonlyArray<ClientOptionsSeen>;
+}
 type PubSubListener = (message: string, channel: string) => void;
 
 /** The part of a node-redis client (or cluster) the driver uses, whatever its generics. */
 interface Common {
   readonly isOpen: boolean;
-  readonly options?: { keyPrefix?: unknown } | undefined;
-  on(event: 'error', listener: (error: Error) => void): unknown;
+  readonly isReady: boolean;
+  readonly options?: ClientOptionsSeen | undefined;
+  on(event: string, listener: (error: Error) => void): unknown;
+  off(event: string, listener: (error: Error) => void): unknown;
   connect(): Promise<unknown>;
   close(): Promise<void>;
   destroy(): void;
@@ -48,6 +62,9 @@ interface AnyCluster extends Common {
  * (`{ url, RESP, ... }`) or cluster options (`{ rootNodes, ... }`).
  */
 export type NodeRedisAdapterInput = object | string;
+
+/** Options of the adapter itself (the client's options go in the first argument). */
+export type NodeRedisAdapterOptions = RedisAdapterOptions;
 
 const STRING_MAPPING = {
   [RESP_TYPES.MAP]: Array,
@@ -84,39 +101,59 @@ function isClient(value: object): value is AnyClient {
  * Creates a `RedisAdapter` over node-redis (the `redis` package, v5 or v6).
  *
  * - Given a client or cluster, it must already be connected (`await client.connect()`); the
- *   adapter uses it and never closes it, closing only the connections it opens itself.
+ *   adapter uses it and never closes it, closing only the connections it opens itself. It
+ *   listens to the client's `'error'` events to report connection problems through its
+ *   commands.
  * - Given a URL or options, it creates and connects the client lazily, owns it, and closes
  *   it in `close()`.
+ *
+ * Every command settles within `options.commandTimeoutMs` (default 10 s): an unreachable
+ * Redis gives `RedisUnreachableError` (at once when the address never answered), wrong
+ * credentials `RedisAuthError`, a server that is not Redis `RedisProtocolError` — messages
+ * name the address with any password masked.
  *
  * Replies are the same whatever RESP version the client speaks. On a cluster, commands are
  * routed by their key (`options.key` of `command`, the first key of a script).
  * node-redis' `keyPrefix` is refused: use the `prefix` option of the @tasks package.
- * @throws RedisConfigError for a client that is not connected, or one with `keyPrefix`.
+ * @throws RedisConfigError for a client that is not connected, one with `keyPrefix`, or a bad
+ * `commandTimeoutMs`.
  *
  * @example
  * ```ts
  * import { createClient } from 'redis';
  * import { createNodeRedisAdapter } from '@tasks/redis-node';
  * const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
- * const redis = createNodeRedisAdapter(client);
+ * const redis = createNodeRedisAdapter(client, { commandTimeoutMs: 5_000 });
+ * console.log(await redis.time());
+ * await client.close();
  * ```
  */
-export function createNodeRedisAdapter(input: NodeRedisAdapterInput): RedisAdapter {
+export function createNodeRedisAdapter(
+  input: NodeRedisAdapterInput,
+  options: NodeRedisAdapterOptions = {},
+): RedisAdapter {
   if (typeof input !== 'string' && (isClient(input) || isCluster(input))) {
     if (!input.isOpen) {
       throw new RedisConfigError(
         'The node-redis client passed to createNodeRedisAdapter is not connected: await client.connect() first',
       );
     }
-    return createRedisAdapter(new NodeRedisDriver(input, false));
+    return createRedisAdapter(new NodeRedisDriver(input, false, targetOf(input.options ?? {})), options);
   }
-  const options = typeof input === 'string' ? { url: input } : (input as Record<string, unknown>);
-  if ('keyPrefix' in options && options.keyPrefix) throw keyPrefixError();
+  const clientOptions = typeof input === 'string' ? { url: input } : (input as Record<string, unknown>);
+  if ('keyPrefix' in clientOptions && clientOptions.keyPrefix) throw keyPrefixError();
   const client =
-    'rootNodes' in options
-      ? (createCluster(options as unknown as RedisClusterOptions) as unknown as AnyCluster)
-      : (createClient(options as RedisClientOptions) as unknown as AnyClient);
-  return createRedisAdapter(new NodeRedisDriver(client, true));
+    'rootNodes' in clientOptions
+      ? (createCluster(clientOptions as unknown as RedisClusterOptions) as unknown as AnyCluster)
+      : (createClient(clientOptions as RedisClientOptions) as unknown as AnyClient);
+  return createRedisAdapter(new NodeRedisDriver(client, true, targetOf(clientOptions)), options);
+}
+
+/** Where the options point, without credentials. */
+function targetOf(options: ClientOptionsSeen): string {
+  if (options.rootNodes) return `cluster ${options.rootNodes.map((node) => targetOf(node)).join(', ')}`;
+  if (options.url) return maskRedisUrl(options.url);
+  return describeEndpoint(options.socket ?? {});
 }
 
 function keyPrefixError(): RedisConfigError {
@@ -130,21 +167,32 @@ type Send = (args: readonly RedisArg[], key: string | undefined, buffers: boolea
 class NodeRedisDriver implements RedisDriver {
   readonly clientName = 'node-redis';
   readonly isCluster: boolean;
+  readonly target: string;
   readonly #client: AnyClient | AnyCluster;
   readonly #owned: boolean;
   #connecting: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(client: AnyClient | AnyCluster, owned: boolean) {
+  constructor(client: AnyClient | AnyCluster, owned: boolean, target: string) {
     this.isCluster = isCluster(client);
-    if ((client as { options?: { keyPrefix?: unknown } }).options?.keyPrefix) throw keyPrefixError();
+    if (client.options?.keyPrefix) throw keyPrefixError();
     this.#client = client;
     this.#owned = owned;
-    if (owned) {
-      // An owned client reports connection errors through the adapter's commands, not as
-      // unhandled 'error' events.
-      client.on('error', () => undefined);
-    }
+    this.target = target;
+    // Until the adapter watches it, an owned client must not crash the process with an
+    // unhandled 'error' event (node-redis emits one per failed reconnection).
+    if (owned) client.on('error', () => undefined);
+  }
+
+  isReady(): boolean {
+    return this.#client.isReady;
+  }
+
+  watch(watcher: ConnectionWatcher): void {
+    this.#client.on('error', (error: unknown) => watcher.error(error));
+    // A client says 'ready'; a cluster says 'connect' (and 'node-ready' per node).
+    for (const event of this.isCluster ? ['connect', 'node-ready'] : ['ready'])
+      this.#client.on(event, () => watcher.ready());
   }
 
   readonly send: Send = async (args, key, buffers) => {
@@ -159,8 +207,13 @@ class NodeRedisDriver implements RedisDriver {
   async duplicate(): Promise<RedisDriver> {
     await this.#ready();
     const copy: AnyClient | AnyCluster = this.#client.duplicate();
-    const driver = new NodeRedisDriver(copy, true);
-    await driver.#ready();
+    const driver = new NodeRedisDriver(copy, true, this.target);
+    try {
+      await driver.#ready();
+    } catch (error) {
+      copy.destroy(); // it would go on reconnecting forever
+      throw error;
+    }
     return driver;
   }
 
@@ -197,6 +250,10 @@ class NodeRedisDriver implements RedisDriver {
     this.#closed = true;
     const client = this.#client;
     if (!client.isOpen) return;
+    if (!client.isReady) {
+      client.destroy(); // still (re)connecting: nothing to flush, and close() would wait for it
+      return;
+    }
     try {
       await client.close();
     } catch {
@@ -204,11 +261,35 @@ class NodeRedisDriver implements RedisDriver {
     }
   }
 
+  /**
+   * Connects an owned client on first use. The first attempt settles with the first
+   * connection error (node-redis' own `connect()` would wait forever while it retries);
+   * the client keeps retrying in the background.
+   */
   async #ready(): Promise<void> {
     const client = this.#client;
+    // A cluster reports itself open before its slots are known: commands sent meanwhile fail
+    // ("The client is offline"), so they wait for the connect in progress.
+    if (this.#connecting) await this.#connecting;
     if (client.isOpen) return;
     if (!this.#owned || this.#closed) throw new Error('the node-redis client is closed');
-    this.#connecting ??= client.connect().finally(() => {
+    this.#connecting ??= new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => {
+        client.off('error', onError);
+        reject(error);
+      };
+      client.on('error', onError);
+      client.connect().then(
+        () => {
+          client.off('error', onError);
+          resolve();
+        },
+        (error: unknown) => {
+          client.off('error', onError);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    }).finally(() => {
       this.#connecting = undefined;
     });
     await this.#connecting;

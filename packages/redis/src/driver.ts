@@ -13,9 +13,30 @@ export interface SubscriberConnection {
  * NOSCRIPT fallback, server time, pub/sub fan-out, SCAN) is written once in
  * {@link createRedisAdapter}.
  */
+/** Connection events a driver reports to its adapter (see {@link RedisDriver.watch}). */
+export interface ConnectionWatcher {
+  /** A connection-level error of the client (refused, authentication, protocol...). */
+  error(error: unknown): void;
+  /** The client is connected and ready for commands (again). */
+  ready(): void;
+}
+
 export interface RedisDriver {
   readonly clientName: string;
   readonly isCluster: boolean;
+  /**
+   * Where the client connects, for messages: a URL with its password masked
+   * (`maskRedisUrl`), `host:port`, a socket path, or a cluster's startup nodes. Never a
+   * password.
+   */
+  readonly target: string;
+  /** True while the client is connected and ready (its commands are not queued offline). */
+  isReady(): boolean;
+  /**
+   * Registers the adapter's watcher: the driver calls it for every connection error and
+   * every time the client becomes ready. Called once, right after construction.
+   */
+  watch(watcher: ConnectionWatcher): void;
   /**
    * Sends one command and returns the client's raw reply. `key` routes it on a cluster;
    * `buffers` asks for bulk strings as Buffers. Throws the client's own error.

@@ -1,4 +1,20 @@
-import type { LuaScript } from './script.js';
+/**
+ * A Lua script defined once, with its key count and precomputed SHA1 (see `defineScript`).
+ * Any object of this shape runs with {@link RedisAdapter.evalScript}.
+ */
+export interface LuaScript {
+  /** A short name for error messages. */
+  readonly name: string;
+  /**
+   * Number of `KEYS` the script takes (every other argument goes to `ARGV`), or `null` for a
+   * script taking any number of keys (batch scripts).
+   */
+  readonly numberOfKeys: number | null;
+  /** The script body, as sent to Redis. */
+  readonly lua: string;
+  /** Lower-case hex SHA1 of `lua`, as Redis computes it for `EVALSHA`. */
+  readonly sha1: string;
+}
 
 /** An argument to a Redis command. Numbers are sent as their decimal text. */
 export type RedisArg = string | number | Buffer;
@@ -28,14 +44,22 @@ export type Unsubscribe = () => Promise<void>;
  * passing the conformance suite of `@tasks/testing`.
  *
  * Guarantees: replies are normalised ({@link RedisReply}); every client failure is a
- * `RedisAdapterError` with the client's error as `cause`; scripts run by hash with a
- * transparent NOSCRIPT fallback; on a cluster, commands and scripts are routed by key.
+ * `RedisAdapterError` with the client's error as `cause`; every call settles within
+ * `commandTimeoutMs` (default 10 s) even while Redis is unreachable, with a typed error
+ * (`RedisUnreachableError`, `RedisAuthError`, `RedisProtocolError`, `RedisTimeoutError`) that
+ * names where Redis was expected without any password; scripts run by hash with a transparent
+ * NOSCRIPT fallback; on a cluster, commands and scripts are routed by key.
  */
 export interface RedisAdapter {
   /** The client library behind this adapter, e.g. `'ioredis'`. */
   readonly clientName: string;
   /** True when connected to a Redis Cluster. */
   readonly isCluster: boolean;
+  /**
+   * Where the adapter connects, for messages and logs: the URL with its password masked,
+   * `host:port`, a socket path, or a cluster's startup nodes. Never a password.
+   */
+  readonly target: string;
   /**
    * Runs one command. On a cluster, pass `options.key` (or rely on the client's own key
    * detection) so that it is routed to the right node.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineScript, normalizeReply, reshapeReply } from '../src/index.js';
+import { defineScript } from '../src/index.js';
+import { normalizeReply, reshapeReply } from '../src/normalize.js';
 
 describe('normalizeReply', () => {
   it('maps RESP3 shapes onto RESP2 shapes', () => {

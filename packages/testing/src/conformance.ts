@@ -1,6 +1,12 @@
 // The adapter conformance suite: every RedisAdapter implementation runs it against a real
 // redis-server, over RESP2 and RESP3, standalone and on a 3-master cluster.
-import { defineScript, isTasksError, RedisAdapterError, type RedisAdapter } from '@tasks/redis';
+import {
+  defineScript,
+  isTasksError,
+  RedisAdapterError,
+  SERVER_TIME_LUA,
+  type RedisAdapter,
+} from '@tasks/redis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix, deleteKeysWithPrefix } from './prefix.js';
 import './provided.js';
@@ -62,6 +68,26 @@ const echoBytes = defineScript(
   1,
   "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])",
 );
+// A typed script: named keys and arguments bound by the prologue, named codes, parse, the
+// shared server-clock fragment, and extra keys of a variadic script.
+const typedTake = defineScript({
+  name: 'conformance-typed-take',
+  keys: ['stock', 'log'],
+  args: { n: 'number', who: 'string' },
+  codes: { TAKEN: 7, SHORT: 3 },
+  variadic: true,
+  lua: `${SERVER_TIME_LUA}
+local left = tonumber(redis.call('GET', stock) or '0')
+if left < n then return {SHORT, left, now} end
+redis.call('DECRBY', stock, n)
+redis.call('RPUSH', log, who)
+for i = 3, #KEYS do redis.call('SET', KEYS[i], who) end
+return {TAKEN, left - n, now}`,
+  parse: (reply, codes) => {
+    const [code, left, at] = Array.isArray(reply) ? reply : [];
+    return { taken: code === codes.TAKEN, left: Number(left), at: Number(at) };
+  },
+});
 
 /**
  * Registers the conformance tests for one adapter. Call it at the top level of a test file
@@ -126,6 +152,28 @@ export function describeAdapterConformance<C>(adapter: AdapterUnderTest<C>): voi
       it('returns nested arrays from scripts', async () => {
         const k = key('nested');
         expect(await redis.evalScript(nested, [k], ['arg'])).toEqual([1, [2, 'x'], k, 'arg']);
+      });
+
+      it('runs typed scripts: named keys, arguments and codes, parse, server time', async () => {
+        const [stock, log, extra] = ['stock', 'log', 'extra'].map((n) => tagged('typed', n)) as [
+          string,
+          string,
+          string,
+        ];
+        await redis.command(['SET', stock, 5], { key: stock });
+        const before = await redis.time();
+        const first = await typedTake.run(redis, { stock, log }, { n: 3, who: 'ann' }, { keys: [extra] });
+        expect(first).toMatchObject({ taken: true, left: 2 });
+        expect(first.at).toBeGreaterThanOrEqual(before - 1);
+        expect(first.at).toBeLessThan(before + 60_000);
+        expect(
+          await typedTake.run(redis, typedTake.keyList({ stock, log }), { n: 3, who: 'bob' }),
+        ).toMatchObject({
+          taken: false,
+          left: 2,
+        });
+        expect(await redis.command(['LRANGE', log, 0, -1], { key: log })).toEqual(['ann']);
+        expect(await redis.command(['GET', extra], { key: extra })).toBe('ann');
       });
 
       it('round-trips arbitrary bytes as Buffers', async () => {

@@ -4,6 +4,8 @@ export {
   type ConformanceTarget,
   type OwnedClient,
 } from './conformance.js';
+export { describeAdapterFailures, type AdapterFactoryUnderTest } from './failure-suite.js';
+export { describeAdapterTrouble, type AdapterTroubleUnderTest } from './trouble-suite.js';
 export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './cluster.js';
 export { deleteKeysWithPrefix, testPrefix } from './prefix.js';
 export type { ClusterInfo } from './provided.js';
@@ -15,3 +17,5 @@ export {
   type RedisServerOptions,
 } from './redis-server.js';
 export { exampleRedis, type ExampleRedis } from './example-redis.js';
+export { makeTestCertificates, type TestCertificates } from './tls.js';
+export { sleep, waitUntil } from './wait.js';

@@ -17,6 +17,12 @@ export interface RedisServerOptions {
   readonly dir?: string;
   /** How long to wait for PING to answer, in ms. Default 10 000. */
   readonly readyTimeoutMs?: number;
+  /**
+   * Also listen with TLS on another free port (`tlsPort`, `tlsUrl`), with this certificate, key
+   * and CA (see `makeTestCertificates`); clients need no certificate of their own. The plain
+   * port stays open for the harness.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
 }
 
 /** A redis-server started by the harness. */
@@ -34,6 +40,10 @@ export interface RedisServer {
   restart(): Promise<void>;
   /** True while the process runs. */
   readonly running: boolean;
+  /** The TLS port, when started with `tls`. */
+  readonly tlsPort?: number;
+  /** `rediss://127.0.0.1:<tlsPort>`, when started with `tls`. */
+  readonly tlsUrl?: string;
 }
 
 /** Resolves to a TCP port that was free on 127.0.0.1 a moment ago. */
@@ -104,6 +114,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tasks-redis-'));
+  const tls = options.tls;
+  const tlsPort = tls ? await freePort() : undefined;
+  const tlsArgs =
+    tls && tlsPort !== undefined
+      ? [
+          '--tls-port',
+          String(tlsPort),
+          '--tls-cert-file',
+          tls.certFile,
+          '--tls-key-file',
+          tls.keyFile,
+        ].concat(['--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no'])
+      : [];
   const args = [
     '--port',
     String(port),
@@ -121,6 +144,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '',
     '--loglevel',
     'warning',
+    ...tlsArgs,
     ...(options.args ?? []),
   ];
   let proc: ChildProcess | undefined;
@@ -170,6 +194,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
+    ...(tlsPort !== undefined ? { tlsPort, tlsUrl: `rediss://127.0.0.1:${tlsPort}` } : {}),
     get running() {
       return proc !== undefined && proc.exitCode === null;
     },
