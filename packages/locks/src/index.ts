@@ -3,18 +3,9 @@ export {
   acquisitionOrder,
   releaseAll,
   type AcquireAllOptions,
-  type AcquireAllResult,
+  type AcquireAllOutcome,
 } from './acquire-all.js';
-export {
-  BaseLimiter,
-  BaseLock,
-  DEFAULT_LOCK_TTL_MS,
-  type AcquireOptions,
-  type Attempt,
-  type LockHolder,
-  type LockOptions,
-} from './base-lock.js';
-export { ConcurrencyLimiter, type ConcurrencyLimiterOptions } from './concurrency-limiter.js';
+export { BaseLimiter, BaseLock, type AcquireAllResult } from './base-lock.js';
 export {
   DuplicateLockedObjectTypeError,
   InvalidLockOptionsError,
@@ -23,22 +14,27 @@ export {
   RateLimitExceededCapacityError,
   UnknownLockedObjectTypeError,
 } from './errors.js';
-export { MutexLock, type MutexLockOptions } from './mutex-lock.js';
+export { hold, holdLocks, type HeldLocks, type HoldOptions } from './hold/hold.js';
+export { startWatchdog, type Watchdog, type WatchdogOptions } from './hold/watchdog.js';
+export { inspectLockKey, listLocks, type LockInfo } from './inspect.js';
+export { lockKeys, lockKindOf, lockRedisKey, type LockKeys, type LockKind } from './keys.js';
+export { MutexLock, type MutexLockOptions } from './mutex/mutex-lock.js';
 export {
   LockedObjectType,
   lockedObjectType,
   registerLockedObjectType,
   registeredLockedObjectTypes,
 } from './object-types.js';
-export { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
-export { ExclusiveRWLock, SharedRWLock, type RWLockOptions, type SharedRWLockOptions } from './rw-lock.js';
+export { RateLimiter, type RateLimiterOptions } from './rate/rate-limiter.js';
 export {
-  hold,
-  holdLocks,
-  startWatchdog,
-  type HeldLocks,
-  type HoldOptions,
-  type Watchdog,
-  type WatchdogOptions,
-} from './watchdog.js';
-export { inspectLockKey, listLocks, lockKindOf, type LockInfo, type LockKind } from './inspect.js';
+  DEFAULT_WRITER_INTENT_MS,
+  ExclusiveRWLock,
+  SharedRWLock,
+  type ExclusiveRWLockOptions,
+  type RWLockOptions,
+  type SharedRWLockOptions,
+} from './rw/rw-lock.js';
+export { ConcurrencyLimiter, type ConcurrencyLimiterOptions } from './semaphore/concurrency-limiter.js';
+export type { AcquireOptions, LockHolder, LockLike, LockMetadata, LockOptions, LockRole } from './types.js';
+export { LOCKS_TELEMETRY_SCOPE } from './telemetry.js';
+export { DEFAULT_LOCK_TTL_MS } from './validation.js';

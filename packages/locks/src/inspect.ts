@@ -1,9 +1,10 @@
+// Inspection of lock keys found in Redis, for `tasks locks` and friends: the kind comes from
+// the key's documented pattern and every companion key from `lockKeys`, so it works under any
+// prefix, hash-tagged or not.
 import type { RedisAdapter } from '@tasks/redis';
-import type { LockHolder } from './base-lock.js';
-import { readLeases, readMetadata } from './inspect-helpers.js';
-
-/** What kind of lock a key holds. */
-export type LockKind = 'mutex' | 'rw' | 'concurrency' | 'rate';
+import { readLeases, readMutexHolder, readRateUsage, rwRole, slotRole } from './holders.js';
+import { lockKeys, lockKindOf, type LockKind } from './keys.js';
+import type { LockHolder } from './types.js';
 
 /** A lock key found in Redis, with its holders. */
 export interface LockInfo {
@@ -17,67 +18,38 @@ export interface LockInfo {
   readonly used?: number;
 }
 
-const KINDS: ReadonlyArray<[string, LockKind]> = [
-  ['lock:mutex:', 'mutex'],
-  ['lock:rw:', 'rw'],
-  ['limiter:conc:', 'concurrency'],
-  ['limiter:rate:', 'rate'],
-];
-
-/** The kind of lock a Redis key belongs to (by its documented pattern), or null. */
-export function lockKindOf(key: string): LockKind | null {
-  if (key.startsWith('{')) return null; // a companion key ({<lock key>}:suffix)
-  for (const [marker, kind] of KINDS) {
-    if (key.startsWith(marker) || key.includes(`:${marker}`)) return kind;
-  }
-  return null;
-}
-
 /**
- * Holders of the lock stored at `key` (any kind), read with the server's clock.
- * @returns null when the key is not a lock key.
+ * Holders of the lock whose main key is `key` (any kind, any prefix), read with the server's
+ * clock.
+ * @returns null when `key` is not a lock's main key (a companion key, or no lock at all).
+ * @throws RedisAdapterError on Redis failures.
+ *
+ * @example
+ * ```ts
+ * const info = await inspectLockKey(redis, '{app}:lock:mutex:job:42');
+ * console.log(info?.holders[0]?.ownerId, info?.holders[0]?.ttlMs);
+ * ```
  */
 export async function inspectLockKey(redis: RedisAdapter, key: string): Promise<LockInfo | null> {
   const kind = lockKindOf(key);
   if (!kind) return null;
-  const meta = `{${key}}:meta`;
-  if (kind === 'mutex') {
-    const [owner, ttl, now] = await Promise.all([
-      redis.command(['GET', key], { key }),
-      redis.command(['PTTL', key], { key }),
-      redis.time(),
-    ]);
-    if (typeof owner !== 'string' || typeof ttl !== 'number' || ttl < 0) return { key, kind, holders: [] };
-    const metadata = await readMetadata(redis, meta, [owner]);
-    return {
-      key,
-      kind,
-      holders: [
-        {
-          ownerId: owner,
-          role: 'owner',
-          expiresAt: now + ttl,
-          ttlMs: ttl,
-          metadata: metadata.get(owner) ?? null,
-        },
-      ],
-    };
+  const keys = lockKeys(key);
+  switch (kind) {
+    case 'mutex':
+      return { key, kind, holders: await readMutexHolder(redis, keys) };
+    case 'rate':
+      return { key, kind, holders: [], used: await readRateUsage(redis, keys) };
+    case 'rw':
+      return { key, kind, holders: await readLeases(redis, keys, rwRole) };
+    case 'concurrency':
+      return { key, kind, holders: await readLeases(redis, keys, slotRole) };
   }
-  if (kind === 'rate') {
-    const used = Number(await redis.command(['LLEN', key], { key }));
-    return { key, kind, holders: [], used };
-  }
-  const holders = await readLeases(redis, key, meta, (member) =>
-    kind === 'rw'
-      ? { ownerId: member.slice(2), role: member.startsWith('w:') ? 'writer' : 'reader' }
-      : { ownerId: member, role: 'slot' },
-  );
-  return { key, kind, holders };
 }
 
 /**
- * Every lock whose key matches the glob `pattern` (default: all), with its holders — what
- * the `tasks locks` command shows. Scans every master of a cluster.
+ * Every lock whose main key matches the glob `pattern` (default: all), with its holders — what
+ * the `tasks locks` command shows. Scans every master of a cluster; companion keys are left out.
+ * @throws RedisAdapterError on Redis failures.
  *
  * @example
  * ```ts

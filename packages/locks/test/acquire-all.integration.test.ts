@@ -3,6 +3,7 @@ import {
   acquireAll,
   acquisitionOrder,
   ConcurrencyLimiter,
+  inspectLockKey,
   LockedObjectType,
   MutexLock,
   RateLimiter,
@@ -14,10 +15,10 @@ const { TASK, JOB } = LockedObjectType;
 describe.each(targets())('acquireAll on $name', (target) => {
   const t = useTarget(target, 'all');
   const mutex = (key: string): MutexLock => new MutexLock(JOB, key, { prefix: t.prefix });
-  const rate = (key: string, limit: number): RateLimiter =>
-    new RateLimiter(TASK, key, { prefix: t.prefix, limit, windowSeconds: 60 });
+  const rate = (key: string, limit: number, nItems = 1): RateLimiter =>
+    new RateLimiter(TASK, key, { prefix: t.prefix, limit, windowSeconds: 60, nItems });
   const quota = async (rl: RateLimiter): Promise<number> =>
-    Number(await t.redis().command(['LLEN', rl.redisKey], { key: rl.redisKey }));
+    (await inspectLockKey(t.redis(), rl.redisKey))?.used ?? -1;
 
   it('takes everything, rate limiters last, in one deterministic order', async () => {
     const redis = t.redis();
@@ -52,10 +53,12 @@ describe.each(targets())('acquireAll on $name', (target) => {
     const full = rate('zz-full', 1);
     expect(await full.acquire(redis)).toBe(true);
     const open = rate('aa-open', 5);
-    const result = await acquireAll(redis, [rate('zz-full', 1), open, mutex('taken-on-the-way')]);
+    const openBig = rate('ab-open-big', 9, 3);
+    const result = await acquireAll(redis, [rate('zz-full', 1), open, openBig, mutex('taken-on-the-way')]);
     expect(result.acquired).toBe(false);
     if (!result.acquired) expect(result.blockedBy.redisKey).toBe(full.redisKey);
     expect(await quota(open)).toBe(0);
+    expect(await quota(openBig)).toBe(0);
     // and the mutex taken on the way was released
     expect(await mutex('taken-on-the-way').acquire(redis)).toBe(true);
   });

@@ -1,7 +1,7 @@
 import type { RedisAdapter } from '@tasks/redis';
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimiter, LockedObjectType } from '../src/index.js';
-import { sleep, targets, useTarget } from './targets.js';
+import { ConcurrencyLimiter, LockedObjectType, lockKeys } from '../src/index.js';
+import { lineLength, sleep, targets, useTarget, waitUntil } from './targets.js';
 
 const { TASK } = LockedObjectType;
 
@@ -66,6 +66,22 @@ describe.each(targets())('ConcurrencyLimiter on $name', (target) => {
     expect(await waiting).toBe(true);
     // Woken by the release, long before the holder's 30 s lease would have freed the slot.
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('hands a slot freed by an expired lease to the waiter, not to a newcomer', async () => {
+    const redis = t.redis();
+    const crashed = slot('expired-handoff', 1);
+    expect(await crashed.acquire(redis)).toBe(true); // and never released
+    const waiter = slot('expired-handoff', 1);
+    const waiting = waiter.acquire(t.extra(), { waitMs: 20_000 });
+    const { main, queue } = lockKeys(waiter.redisKey);
+    await waitUntil(async () => (await lineLength(redis, queue)) === 1, 'waiter in line');
+    // The crashed holder's lease runs out (its expiry moved to the past: no release runs).
+    expect(await redis.command(['ZADD', main, 'XX', 1, crashed.ownerId], { key: main })).toBe(0);
+    // The newcomer's attempt (or the waiter's own poll) hands the freed slot to the waiter first.
+    expect(await slot('expired-handoff', 1).acquire(redis)).toBe(false);
+    expect(await waiting).toBe(true);
+    expect((await waiter.inspect(redis)).map((h) => h.ownerId)).toEqual([waiter.ownerId]);
   });
 
   it('takes its limit from a subclass default', async () => {

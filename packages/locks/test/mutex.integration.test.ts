@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LockedObjectType, MutexLock } from '../src/index.js';
+import { LockedObjectType, lockKeys, MutexLock } from '../src/index.js';
 import type { RedisAdapter } from '@tasks/redis';
-import { sleep, targets, useTarget } from './targets.js';
+import { lineLength, sleep, targets, useTarget, waitUntil } from './targets.js';
 
 const { JOB } = LockedObjectType;
 
@@ -71,7 +71,7 @@ describe.each(targets())('MutexLock on $name', (target) => {
     const first = lock('fence-restart');
     expect(await first.acquire(redis)).toBe(true);
     await first.release(redis);
-    const fence = `{${first.redisKey}}:fence`;
+    const { fence } = lockKeys(first.redisKey);
     // The counter lives max(2 x ttl, 60 s); its loss restarts it from the server clock (µs).
     expect(await redis.command(['DEL', fence], { key: fence })).toBe(1);
     const second = lock('fence-restart');
@@ -137,6 +137,22 @@ describe.each(targets())('MutexLock on $name', (target) => {
     await waiter.release(redis);
   });
 
+  it('stores the metadata of a waiter when the lock is handed to it', async () => {
+    const redis = t.redis();
+    const holder = lock('handed-meta');
+    expect(await holder.acquire(redis)).toBe(true);
+    const waiter = lock('handed-meta');
+    const waiting = waiter.acquire(t.extra(), { waitMs: 10_000, metadata: { task: 'w-1' } });
+    await queued(redis, waiter, 1);
+    await holder.release(redis);
+    expect(await waiting).toBe(true);
+    expect(await waiter.inspect(redis)).toMatchObject([
+      { ownerId: waiter.ownerId, metadata: { task: 'w-1' } },
+    ]);
+    await waiter.release(redis);
+    expect(await waiter.inspect(redis)).toEqual([]);
+  });
+
   it('stops waiting when the signal aborts', async () => {
     const redis = t.redis();
     const holder = lock('abort');
@@ -183,16 +199,16 @@ describe.each(targets())('listLocks on $name', (target) => {
     expect(byKey.get(m.redisKey)?.holders[0]?.metadata).toEqual({ host: 'h1' });
     expect(byKey.get(m.redisKey)?.holders[0]?.ttlMs).toBeGreaterThan(15_000);
     expect(byKey.get(r.redisKey)?.holders.map((h) => h.role)).toEqual(['reader']);
-    expect(lockKindOf(`{${m.redisKey}}:fence`)).toBeNull();
+    expect(lockKindOf(lockKeys(m.redisKey).fence)).toBeNull();
+    expect(found.every((f) => lockKindOf(f.key) !== null)).toBe(true);
   });
 });
 
 /** Waits (bounded) until `count` owners wait in the mutex's line. */
 async function queued(redis: RedisAdapter, lock: MutexLock, count: number): Promise<void> {
-  const key = `{${lock.redisKey}}:queue`;
-  const deadline = Date.now() + 10_000;
-  while (Number(await redis.command(['ZCARD', key], { key })) < count) {
-    if (Date.now() > deadline) throw new Error(`nobody queued on ${lock.redisKey}`);
-    await sleep(10);
-  }
+  const { queue } = lockKeys(lock.redisKey);
+  await waitUntil(
+    async () => (await lineLength(redis, queue)) >= count,
+    `${count} queued on ${lock.redisKey}`,
+  );
 }

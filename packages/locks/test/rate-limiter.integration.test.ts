@@ -1,6 +1,12 @@
 import type { RedisAdapter } from '@tasks/redis';
 import { describe, expect, it } from 'vitest';
-import { LockedObjectType, RateLimiter, RateLimitExceededCapacityError } from '../src/index.js';
+import {
+  inspectLockKey,
+  LockedObjectType,
+  lockKeys,
+  RateLimiter,
+  RateLimitExceededCapacityError,
+} from '../src/index.js';
 import { sleep, targets, useTarget } from './targets.js';
 
 const { TASK } = LockedObjectType;
@@ -100,7 +106,7 @@ describe.each(targets())('RateLimiter on $name', (target) => {
     expect(await length()).toBeLessThanOrEqual(100);
   });
 
-  it('admits and refuses large nItems in one step', async () => {
+  it('stores one log entry per admission, whatever its nItems', async () => {
     const redis = t.redis();
     const big = (): RateLimiter => limiter('big', 5_000, 60, 2_500);
     expect(await big().acquire(redis)).toBe(true);
@@ -108,8 +114,54 @@ describe.each(targets())('RateLimiter on $name', (target) => {
     const refused = big();
     expect(await refused.acquire(redis)).toBe(false);
     expect(refused.retryAfterMs).toBeGreaterThan(59_000);
-    const log = refused.redisKey;
-    expect(Number(await redis.command(['LLEN', log], { key: log }))).toBe(5_000);
+    const { main: log, units } = lockKeys(refused.redisKey);
+    expect(Number(await redis.command(['LLEN', log], { key: log }))).toBe(2);
+    expect(Number(await redis.command(['GET', units], { key: units }))).toBe(2 * 2_499);
+    expect((await inspectLockKey(redis, log))?.used).toBe(5_000);
+  });
+
+  it('counts units, not admissions, with mixed sizes in one window', async () => {
+    const redis = t.redis();
+    const windowMs = 400;
+    const admitted: Array<{ at: number; n: number }> = [];
+    const deadline = Date.now() + 1_500;
+    const worker = async (n: number): Promise<void> => {
+      while (Date.now() < deadline) {
+        const rl = limiter('mixed', 6, windowMs / 1000, n);
+        if (await rl.acquire(redis)) admitted.push({ at: rl.lastAdmittedAt ?? NaN, n });
+        else await sleep(Math.min(rl.retryAfterMs ?? 5, 15) * Math.random());
+      }
+    };
+    await Promise.all([worker(1), worker(1), worker(2), worker(3)]);
+    expect(admitted.length).toBeGreaterThan(6);
+    expect(new Set(admitted.map((a) => a.n)).size).toBeGreaterThan(1);
+    // Every window [s, s + W) starting at an admission holds at most `limit` units.
+    admitted.sort((a, b) => a.at - b.at);
+    for (const start of admitted) {
+      const inWindow = admitted.filter((a) => a.at >= start.at && a.at < start.at + windowMs);
+      expect(inWindow.reduce((sum, a) => sum + a.n, 0)).toBeLessThanOrEqual(6);
+    }
+  });
+
+  it('keeps counting a multi-unit admission while a later one-unit admission keeps the log alive', async () => {
+    const redis = t.redis();
+    const windowMs = 2_000;
+    const rl = (n: number): RateLimiter => limiter('outlive', 6, windowMs / 1000, n);
+    const first = rl(3);
+    expect(await first.acquire(redis)).toBe(true); // A: 3 units at t0
+    const serverMs = (): Promise<number> => redis.time();
+    while ((await serverMs()) < (first.lastAdmittedAt ?? 0) + windowMs / 2) await sleep(20);
+    const b = rl(1);
+    expect(await b.acquire(redis)).toBe(true); // B: 1 unit at t0 + W/2, in the window until t0 + 1.5 W
+    // Wait until A has left the window; B is still in it.
+    while ((await serverMs()) <= (first.lastAdmittedAt ?? 0) + windowMs) await sleep(20);
+    expect(await rl(3).acquire(redis)).toBe(true); // D: B + D = 4 units
+    expect(await rl(1).acquire(redis)).toBe(true); // E: 5 units
+    const f = rl(2);
+    expect(await f.acquire(redis)).toBe(false); // F would make 7
+    expect(await serverMs(), 'B was still in the window when F was refused').toBeLessThan(
+      (b.lastAdmittedAt ?? 0) + windowMs,
+    );
   });
 
   it('waits until quota frees with waitMs', async () => {

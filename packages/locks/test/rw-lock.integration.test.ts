@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ExclusiveRWLock, LockedObjectType, SharedRWLock } from '../src/index.js';
-import { sleep, targets, useTarget } from './targets.js';
+import { ExclusiveRWLock, LockedObjectType, lockKeys, SharedRWLock } from '../src/index.js';
+import { lineLength, sleep, targets, useTarget, waitUntil } from './targets.js';
 
 const { TRANSFORMATION } = LockedObjectType;
 
@@ -8,8 +8,12 @@ describe.each(targets())('readers-writer lock on $name', (target) => {
   const t = useTarget(target, 'rw');
   const reader = (key: string, ttlMs = 30_000, preferWriters = true): SharedRWLock =>
     new SharedRWLock(TRANSFORMATION, key, { prefix: t.prefix, ttlMs, preferWriters });
-  const writer = (key: string, ttlMs = 30_000): ExclusiveRWLock =>
-    new ExclusiveRWLock(TRANSFORMATION, key, { prefix: t.prefix, ttlMs });
+  const writer = (key: string, ttlMs = 30_000, intentMs?: number): ExclusiveRWLock =>
+    new ExclusiveRWLock(TRANSFORMATION, key, {
+      prefix: t.prefix,
+      ttlMs,
+      ...(intentMs !== undefined ? { intentMs } : {}),
+    });
 
   it('shares one key between both sides', () => {
     expect(reader('k').redisKey).toBe(writer('k').redisKey);
@@ -91,28 +95,56 @@ describe.each(targets())('readers-writer lock on $name', (target) => {
     const r1 = reader('pref');
     expect(await r1.acquire(redis)).toBe(true);
     const w = writer('pref');
-    const waiting = w.acquire(t.extra(), { waitMs: 10_000 });
-    const writersKey = `{${w.redisKey}}:writers`;
-    const deadline = Date.now() + 10_000;
-    while (
-      Number(await redis.command(['ZCARD', writersKey], { key: writersKey })) < 1 &&
-      Date.now() < deadline
-    )
-      await sleep(10);
+    const waiting = w.acquire(t.extra(), { waitMs: 20_000 });
+    const { queue } = lockKeys(w.redisKey);
+    await waitUntil(async () => (await lineLength(redis, queue)) === 1, 'writer in line');
     expect(await reader('pref').acquire(redis)).toBe(false); // blocked by the waiting writer
-    expect(await reader('pref', 30_000, false).acquire(redis)).toBe(true); // unless preference is off
+    const optOut = reader('pref', 30_000, false);
+    expect(await optOut.acquire(redis)).toBe(true); // unless preference is off
     await r1.release(redis);
-    const holders = await w.inspect(redis);
-    expect(holders.filter((h) => h.role === 'reader')).toHaveLength(1);
-    // release the non-preferring reader too, then the writer gets in
-    for (const h of holders) {
-      if (h.role === 'reader')
-        await redis.command(['ZREM', w.redisKey, `r:${h.ownerId}`], { key: w.redisKey });
-    }
-    await redis.publish(w.wakeChannel ?? '', '*');
+    expect(await w.inspect(redis)).toHaveLength(1);
+    await optOut.release(redis); // the last reader leaves: the lock goes to the writer in line
     expect(await waiting).toBe(true);
     expect(w.fencingToken).toBeGreaterThan(0);
+    expect((await w.inspect(redis)).map((h) => h.role)).toEqual(['writer']);
     await w.release(redis);
+  });
+
+  it('lets a non-waiting writer refused by readers keep new readers out until it gets in', async () => {
+    const redis = t.redis();
+    const r1 = reader('intent');
+    expect(await r1.acquire(redis)).toBe(true);
+    const w = writer('intent');
+    expect(await w.acquire(redis)).toBe(false); // refused by a reader: its intent is registered
+    const { intent } = lockKeys(w.redisKey);
+    expect(await redis.command(['GET', intent], { key: intent })).toBe(w.ownerId);
+    const pttl = Number(await redis.command(['PTTL', intent], { key: intent }));
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(5_000);
+    expect(await reader('intent').acquire(redis)).toBe(false);
+    const optOut = reader('intent', 30_000, false);
+    expect(await optOut.acquire(redis)).toBe(true); // opted out of writer preference
+    await r1.release(redis);
+    await optOut.release(redis);
+    expect(await w.acquire(redis)).toBe(true);
+    expect(await redis.command(['EXISTS', intent], { key: intent })).toBe(0); // cleared on acquire
+    await w.release(redis);
+    expect(await reader('intent').acquire(redis)).toBe(true);
+  });
+
+  it('registers no intent when refused by another writer, or with intentMs 0', async () => {
+    const redis = t.redis();
+    const { intent } = lockKeys(writer('no-intent').redisKey);
+    const holder = writer('no-intent');
+    expect(await holder.acquire(redis)).toBe(true);
+    expect(await writer('no-intent').acquire(redis)).toBe(false);
+    expect(await redis.command(['EXISTS', intent], { key: intent })).toBe(0);
+    await holder.release(redis);
+    const r = reader('no-intent');
+    expect(await r.acquire(redis)).toBe(true);
+    expect(await writer('no-intent', 30_000, 0).acquire(redis)).toBe(false);
+    expect(await redis.command(['EXISTS', intent], { key: intent })).toBe(0);
+    expect(await reader('no-intent').acquire(redis)).toBe(true);
   });
 
   it('gives the writer strictly increasing fencing tokens', async () => {

@@ -1,6 +1,6 @@
 // Concurrency invariants under contention: 20 connections x 200 acquisitions, checked at
 // every step with a shared in-process counter.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ConcurrencyLimiter,
   ExclusiveRWLock,
@@ -11,6 +11,9 @@ import {
 import { targets, useTarget } from './targets.js';
 
 const { JOB } = LockedObjectType;
+// 20 connections × 200 rounds each: on a busy shared machine this takes minutes, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
+
 const WORKERS = 20;
 const ROUNDS = 200;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));

@@ -3,6 +3,8 @@ import type { RedisAdapter } from '@tasks/redis';
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { createNodeRedisAdapter } from '@tasks/redis-node';
 import { deleteKeysWithPrefix, testPrefix } from '@tasks/testing';
+
+export { sleep, waitUntil } from '@tasks/testing';
 import { afterAll, inject } from 'vitest';
 
 export interface Target {
@@ -37,7 +39,7 @@ export function targets(): Target[] {
 export function useTarget(
   target: Target,
   label: string,
-): { redis: () => RedisAdapter; prefix: string; extra: () => RedisAdapter } {
+): { redis: () => RedisAdapter; prefix: string; extra: () => RedisAdapter; isCluster: boolean } {
   const prefix = testPrefix(label);
   const opened: RedisAdapter[] = [];
   let main: RedisAdapter | undefined;
@@ -54,7 +56,11 @@ export function useTarget(
     prefix,
     redis: () => (main ??= open()),
     extra: open,
+    isCluster: target.name.includes('cluster'),
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Members in a line of waiters (a ZSET) of a lock. */
+export async function lineLength(redis: RedisAdapter, lineKey: string): Promise<number> {
+  return Number(await redis.command(['ZCARD', lineKey], { key: lineKey }));
+}

@@ -19,13 +19,15 @@ describe.each(targets())('watchdog on $name', (target) => {
 
   it('keeps leases alive far beyond their TTL', async () => {
     const redis = t.redis();
+    // Leases of 1.2 s renewed every 400 ms, held for 3 s: only a stall of most of a lease
+    // (not a busy machine) could lose one.
     const locks = [
-      new MutexLock(JOB, 'long', { prefix: t.prefix, ttlMs: 300 }),
-      new SharedRWLock(JOB, 'long-rw', { prefix: t.prefix, ttlMs: 300 }),
-      new ConcurrencyLimiter(JOB, 'long-c', { prefix: t.prefix, ttlMs: 300, limit: 1 }),
+      new MutexLock(JOB, 'long', { prefix: t.prefix, ttlMs: 1_200 }),
+      new SharedRWLock(JOB, 'long-rw', { prefix: t.prefix, ttlMs: 1_200 }),
+      new ConcurrencyLimiter(JOB, 'long-c', { prefix: t.prefix, ttlMs: 1_200, limit: 1 }),
     ];
     const result = await hold(redis, locks, async (signal) => {
-      await sleep(1_000);
+      await sleep(3_000);
       expect(signal.aborted).toBe(false);
       expect(await new MutexLock(JOB, 'long', { prefix: t.prefix }).acquire(redis)).toBe(false);
       expect(await new ExclusiveRWLock(JOB, 'long-rw', { prefix: t.prefix }).acquire(redis)).toBe(false);
