@@ -1,41 +1,33 @@
-import { randomUUID } from 'node:crypto';
-import {
-  acquireAll,
-  ConcurrencyLimiter,
-  LockedObjectType,
-  LockUnavailableError,
-  RateLimiter,
-  releaseAll,
-  startWatchdog,
-  type BaseLock,
-} from '@tasks/locks';
+import type { BaseLock } from '@tasks/locks';
+import type { RedisAdapter } from '@tasks/redis';
 import type { RetryPolicy } from '@tasks/retry';
 import type { Schedule } from '@tasks/schedules';
+import { Brokers } from './brokers.js';
+import { LayoutCheck, shardPlacement, type ShardPlacement } from './layout.js';
 import { loadTasksConfig, type TasksConfig, type TasksConfigInput } from './config.js';
-import { Groups, withGroupSpawner } from './groups.js';
-import { Scheduler, type SchedulerOptions } from './scheduler.js';
-import type { RedisAdapter } from '@tasks/redis';
-import { Broker, type FetchedEntry } from './broker.js';
+import { Control, type CancelResult, type StreamSelector } from './control.js';
+import { readEvents, type EventsOptions, type StreamedEvent } from './event-stream.js';
+import { Inspector, type ListOptions, type TaskInspection, type TaskPage } from './inspection.js';
+import { Dependencies } from './dependencies.js';
 import { DeadLetterQueue } from './dlq.js';
-import { Priority, PRIORITIES, Size, SIZES, streamIndex } from './enums.js';
-import { TaskConfigError, UnknownTaskError, type TaskErrorRecord } from './errors.js';
+import { DeadLetterForwarder, type DeadLetterForwardingOptions } from './dlq-forwarder.js';
+import { RedisDeadLetterStore } from './dlq-redis-store.js';
+import type { DeadLetterStore } from './dlq-store.js';
+import { TaskConfigError } from './errors.js';
 import { TaskEventEmitter, type TaskEvents } from './events.js';
-import type { AppInternals } from './internals.js';
+import { Groups } from './groups.js';
+import { callTask, type CallOptions } from './interactive.js';
 import { Keyspace } from './keys.js';
-import { assertPlainData, encodePayload, validateWithSchema, type TaskPayload } from './payload.js';
 import type { TaskResultRecord } from './records.js';
+import { TaskRegistry, type AnyTask } from './registry.js';
 import { ResultWaiter } from './results.js';
-import {
-  PeriodicBaseTask,
-  PeriodicVoAwareBaseTask,
-  taskNameOf,
-  type BaseTask,
-  type SubmitOptions,
-  type TaskClass,
-  type TaskContext,
-  type TaskHandle,
-  type TaskLogger,
-} from './task.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import type { AppServices } from './services.js';
+import { readStatus, type AppStatus } from './status.js';
+import { Submitter, type SubmitManyItem } from './submitter.js';
+import { Telemetry, type TelemetryOption } from './telemetry.js';
+import { readTimetable, type Timetable } from './timetable.js';
+import type { BaseTask, SubmitOptions, TaskClass, TaskHandle, TaskLogger } from './task.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
 /** Options of {@link createTaskApp}. */
@@ -46,54 +38,82 @@ export interface TaskAppOptions<Deps = unknown> {
   readonly tasks: ReadonlyArray<new (args: never) => BaseTask<unknown, unknown>>;
   /** Key prefix (and cluster hash tag) of every key of the app. Default `'tasks'`. */
   readonly prefix?: string;
-  /** Dependencies handed to tasks as `ctx.deps`. */
+  /**
+   * How many hash tags (shards) the app's task state is spread over, so one app can use every
+   * master of a Redis Cluster: shard `i` lives under `{prefix:i}` (with 1, the default, every
+   * key stays under `{prefix}`). Tasks go to a shard by their id (or `shardKey`); workers read
+   * every shard; results, the DLQ, events and lookups by id work the same. The app-wide keys
+   * (workers, scheduler) live on shard 0. Every process of an app must use the same value: a
+   * process with another one refuses to start (`ShardLayoutError`). Default 1.
+   */
+  readonly shards?: number;
+  /**
+   * Task locks built without a prefix (the defaults: `MutexLock(TASK, name)`, the task's
+   * limiters, ...) live under the app's prefix — `{tasks}:lock:mutex:task:Tick` — so two apps
+   * on one Redis never block each other and an ACL rule of `~{prefix}*` covers everything.
+   * `true` shares them instead (`lock:mutex:task:Tick`): apps with the same task names then
+   * lock each other out, as separate deployments of one app should. Default `false`.
+   */
+  readonly sharedLocks?: boolean;
+  /**
+   * Dependencies handed to tasks as `ctx.deps`. In a plain object, entries made with
+   * `perRun({ setup, teardown })` are created for each run (see `perRun`), and reading a name
+   * that is not there throws `MissingDependencyError` naming it.
+   */
   readonly dependencies?: Deps;
   /** How long results are kept. Default 24 h. */
   readonly resultTtlMs?: number;
   /** Largest serialised payload accepted at submit. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
+  /**
+   * Length the event stream (`{prefix}:events`, every lifecycle transition) is capped at,
+   * approximately. `0` turns it off. Default 10 000.
+   */
+  readonly eventsMaxLen?: number;
+  /**
+   * How many finished tasks of each status (`succeeded`, `failed`, `cancelled`) `app.list`
+   * can show, newest first. Default 10 000.
+   */
+  readonly historyMaxLen?: number;
   /** Where warnings go. Default `console`. */
   readonly logger?: TaskLogger;
   /**
-   * Configuration overrides (validated at construction): per-task schedule, rate and
-   * concurrency limits, retry policy, priority, `enabled`, and per-VO overrides.
+   * Configuration (validated at construction; see `TasksConfig`): `periodic.<task>` (enabled,
+   * schedule or interval_seconds, args), `limits.<object type>.<object id | default>` (rate and
+   * concurrency limits on every lock of that object), `tasks.<task>` (retry, priority), and
+   * `vo_overrides.<vo>` with the same sections — or a DiracX `common` + `vo_overrides` file.
    */
   readonly config?: TasksConfigInput | TasksConfig;
+  /**
+   * OpenTelemetry traces and metrics, through `@opentelemetry/api` (an optional peer
+   * dependency): spans for submit, execution and the scheduler's submissions, with the trace
+   * context carried in each task's payload; counters and histograms by task name; queue gauges
+   * with `{ queueMetrics: true }`. Nothing is recorded until the application registers an SDK.
+   * `false` turns it all off (no span, no metric, no trace context in payloads). Default `true`.
+   */
+  readonly telemetry?: TelemetryOption;
+  /**
+   * Where dead-letter entries are kept (default: in Redis, under the prefix). Tasks are still
+   * dead-lettered in Redis atomically with their ack; every worker and scheduler of this app
+   * then forwards the entries to this store (e.g. `@tasks/dlq-postgres`), deleting each from
+   * Redis only after the store has committed it. The app does not close the store.
+   */
+  readonly deadLetterStore?: DeadLetterStore;
+  /** How entries are forwarded to `deadLetterStore` (poll interval, batch size, backoff). */
+  readonly deadLetterForwarding?: DeadLetterForwardingOptions;
 }
 
-/** Queue depths and workers, as `app.status()` reports them. */
-export interface AppStatus {
-  readonly streams: ReadonlyArray<{ priority: string; size: string; length: number; pending: number }>;
-  readonly delayed: number;
-  /** Entries delivered to a worker and not yet acknowledged. */
-  readonly running: number;
-  readonly deadLettered: number;
-  readonly workers: ReadonlyArray<{
-    id: string;
-    host: string;
-    pid: number;
-    running: number;
-    lastSeen: number;
-  }>;
-  /** The scheduler holding the leader lease, or `null` when none does. */
-  readonly scheduler: {
-    readonly leader: string;
-    readonly fencingToken: number;
-    readonly leaseMs: number;
-  } | null;
-}
-
-/** Options of `app.call()`. */
-export interface CallOptions {
-  /** How long to wait for the task's structural locks. Default 60 000 ms. */
-  readonly waitMs?: number;
-  /** Aborts the run (and the wait for locks). */
-  readonly signal?: AbortSignal;
+function nonNegativeInteger(value: number, path: string, positive = false): number {
+  if (!Number.isInteger(value) || value < (positive ? 1 : 0))
+    throw new TaskConfigError(path, `must be a ${positive ? 'positive' : 'non-negative'} integer`);
+  return value;
 }
 
 /**
- * A task app: submits tasks to Redis Streams, creates workers, runs tasks interactively,
- * and exposes results, status and the dead-letter queue.
+ * A task app: submits tasks to Redis Streams, creates workers and schedulers, runs tasks
+ * interactively, and exposes results, status and the dead-letter queue. It composes the
+ * app's services (broker, task registry, submitter, groups, dependencies) once and hands
+ * them to what it creates.
  *
  * @example
  * ```ts
@@ -102,206 +122,214 @@ export interface CallOptions {
  * void worker.run();
  * const handle = await app.submit(new SendEmail({ to: 'a@b.c' }));
  * console.log(await handle.result({ timeoutMs: 5_000 }));
- * await worker.close();
+ * await app.close();
  * ```
  */
 export class TaskApp<Deps = unknown> {
   readonly redis: RedisAdapter;
   readonly keys: Keyspace;
-  readonly events = new TaskEventEmitter();
+  readonly #emitter = new TaskEventEmitter();
   readonly dlq: DeadLetterQueue;
-  readonly #broker: Broker;
-  readonly #registry = new Map<string, TaskClass>();
-  readonly #logger: TaskLogger;
-  readonly #deps: Deps;
-  readonly #maxPayloadBytes: number;
+  readonly #services: AppServices;
   readonly #results: ResultWaiter;
-  readonly #internals: AppInternals;
-  readonly #groups: Groups;
-  /** The validated configuration overrides. */
-  readonly config: TasksConfig;
+  readonly #inspector: Inspector;
+  readonly #control: Control;
+  readonly #layout: LayoutCheck;
+  readonly #owned = new Set<Worker | Scheduler>();
+  readonly #forwarder: DeadLetterForwarder | null;
+  #closing: Promise<void> | undefined;
 
   constructor(options: TaskAppOptions<Deps>) {
     this.redis = options.redis;
-    this.keys = new Keyspace(options.prefix ?? 'tasks');
-    const resultTtlMs = options.resultTtlMs ?? 86_400_000;
-    if (!Number.isInteger(resultTtlMs) || resultTtlMs <= 0)
-      throw new TaskConfigError('resultTtlMs', 'must be a positive integer');
-    this.#broker = new Broker(this.redis, this.keys, resultTtlMs);
-    this.#logger = options.logger ?? console;
-    this.#deps = options.dependencies as Deps;
-    this.#maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
-    for (const given of options.tasks) {
-      const cls = given as unknown as TaskClass;
-      const name = taskNameOf(cls);
-      const existing = this.#registry.get(name);
-      if (existing && existing !== cls)
-        throw new TaskConfigError(
-          `tasks.${name}`,
-          'two task classes share this name; set a unique static taskName',
-        );
-      this.#registry.set(name, cls);
-    }
-    this.config = loadTasksConfig(options.config ?? {});
-    for (const name of this.config.taskNames) {
-      if (!this.#registry.has(name))
-        throw new TaskConfigError(
-          `tasks.${name}`,
-          `no registered task is called '${name}' (registered: ${this.taskNames.join(', ')})`,
-        );
-    }
-    this.#results = new ResultWaiter(this.redis, this.keys);
-    this.#groups = new Groups(
-      this.redis,
-      this.keys,
-      (task, extra) => this.#build(task, extra),
-      (index, text) => this.#broker.enqueue(index, text),
-      (groupId, outcome) => this.events.emit('groupFired', { groupId, outcome }),
+    this.keys = new Keyspace(options.prefix ?? 'tasks', options.shards ?? 1);
+    const resultTtlMs = nonNegativeInteger(options.resultTtlMs ?? 86_400_000, 'resultTtlMs', true);
+    const eventsMaxLen = nonNegativeInteger(options.eventsMaxLen ?? 10_000, 'eventsMaxLen');
+    const historyMaxLen = nonNegativeInteger(options.historyMaxLen ?? 10_000, 'historyMaxLen');
+    const maxPayloadBytes = nonNegativeInteger(
+      options.maxPayloadBytes ?? 1024 * 1024,
+      'maxPayloadBytes',
+      true,
     );
-    this.dlq = new DeadLetterQueue(this.redis, this.keys, (payload) => this.#enqueuePayload(payload));
-    this.#internals = {
+    const lockPrefix = options.sharedLocks ? null : this.keys.root;
+    const registry = new TaskRegistry(options.tasks, loadTasksConfig(options.config ?? {}), lockPrefix);
+    const brokers = new Brokers(this.redis, this.keys, {
+      resultTtlMs,
+      eventsMaxLen,
+      historyMaxLen,
+      control: this.keys.control,
+    });
+    this.#results = new ResultWaiter(this.redis, this.keys);
+    const telemetry = Telemetry.create(options.telemetry, this.#emitter, () => this.status());
+    const submitter = new Submitter(registry, brokers, maxPayloadBytes, (id) => this.handle(id), telemetry);
+    const groups = new Groups(this.redis, this.keys, submitter, brokers, this.#emitter);
+    this.#layout = new LayoutCheck(this.redis, this.keys);
+    this.#services = {
       redis: this.redis,
       keys: this.keys,
-      broker: this.#broker,
-      events: this.events,
-      registry: this.#registry,
-      logger: this.#logger,
-      deps: this.#deps,
-      maxPayloadBytes: this.#maxPayloadBytes,
-      locksOf: (task) => this.locksOf(task),
-      retryPolicyOf: (task) => this.config.override(task.taskName, voOf(task)).retry ?? task.retryPolicy,
-      priorityOf: (task) => this.#priorityOf(task),
-      scheduleOf: (cls, vo) => this.scheduleOf(cls, vo ?? null),
-      isEnabled: (name, vo) => this.config.override(name, vo).enabled,
-      spawnGroup: (parentId, children, callback, opts) =>
-        this.#groups.spawn(parentId, children, callback, opts),
-      groupChildDone: (groupId, childId, value) => this.#groups.childDone(groupId, childId, value),
-      groupChildFailed: (groupId, childId) => this.#groups.childFailed(groupId, childId),
-      groupResults: (groupId) => this.#groups.results(groupId),
-      submitChild: (task, parentId, opts) => this.#submit(task, opts ?? {}, parentId),
-      deadLetterPayload: (entry, payload, reason, errors) =>
-        this.#deadLetterPayload(entry, payload, reason, errors),
+      brokers,
+      layout: this.#layout,
+      registry,
+      submitter,
+      groups,
+      dependencies: new Dependencies(options.dependencies),
+      events: this.#emitter,
+      logger: options.logger ?? console,
+      telemetry,
     };
+    this.#forwarder = options.deadLetterStore
+      ? new DeadLetterForwarder(
+          new RedisDeadLetterStore(this.redis, this.keys),
+          options.deadLetterStore,
+          this.#emitter,
+          this.#services.logger,
+          options.deadLetterForwarding,
+        )
+      : null;
+    const forwarder = this.#forwarder;
+    if (forwarder) this.#emitter.on('deadLettered', () => forwarder.wake());
+    this.dlq = new DeadLetterQueue(
+      this.redis,
+      this.keys,
+      brokers,
+      registry,
+      submitter,
+      (id) => this.handle(id),
+      options.deadLetterStore && forwarder ? { store: options.deadLetterStore, forwarder } : null,
+    );
+    this.#inspector = new Inspector(this.redis, this.keys);
+    this.#control = new Control(this.redis, this.keys, brokers, groups, this.#emitter);
+  }
+
+  /** The configuration in force. */
+  get config(): TasksConfig {
+    return this.#services.registry.config;
+  }
+
+  /**
+   * Replaces the configuration while the app runs (validated first: on error the old one
+   * stays). Locks, retry policies and priorities use it for the next tasks; schedulers apply
+   * schedule and `enabled` changes at their next tick.
+   * @throws TaskConfigError naming the path of the bad key or value.
+   * @example
+   * ```ts
+   * app.reconfigure(await loadTasksConfigFile('./tasks.overrides.yaml')); // e.g. on SIGHUP
+   * ```
+   */
+  reconfigure(config: TasksConfigInput | TasksConfig): void {
+    this.#services.registry.reconfigure(loadTasksConfig(config));
   }
 
   /** Names of the registered tasks. */
   get taskNames(): string[] {
-    return [...this.#registry.keys()].sort();
+    return this.#services.registry.names;
   }
 
   /** The registered class of a task name. @throws UnknownTaskError */
   taskClass(name: string): TaskClass {
-    const cls = this.#registry.get(name);
-    if (!cls) throw new UnknownTaskError(name, this.taskNames);
-    return cls;
+    return this.#services.registry.classOf(name);
   }
 
-  /** Listens to worker events (`started`, `succeeded`, `failed`, `retried`, ...). */
+  /** Listens to this process's events (`started`, `succeeded`, `failed`, `retried`, ...). */
   on<E extends keyof TaskEvents>(event: E, listener: (payload: TaskEvents[E]) => void): () => void {
-    return this.events.on(event, listener);
+    return this.#emitter.on(event, listener);
   }
 
   /**
-   * The locks a task runs under: its `executionLocks`, with configured limits applied to its
-   * `RateLimiter` and `ConcurrencyLimiter` on `(TASK, taskName)` (added when it has none).
+   * The locks a task runs under: its `executionLocks`, with the configured `limits` applied to
+   * every object they lock and to `(TASK, taskName)`: a configured rate or concurrency limit
+   * replaces the task's own limiter on that object, or is added on it.
    */
-  locksOf(task: BaseTask<unknown, unknown>): BaseLock[] {
-    const name = task.taskName;
-    const o = this.config.override(name, voOf(task));
-    const locks = task.executionLocks;
-    if (o.rateLimit === undefined && o.concurrencyLimit === undefined) return locks;
-    const ownLimiter = (lock: BaseLock): boolean => lock.obj === LockedObjectType.TASK && lock.key === name;
-    const out = locks.filter((lock) => {
-      if (o.rateLimit !== undefined && lock instanceof RateLimiter && ownLimiter(lock)) return false;
-      if (o.concurrencyLimit !== undefined && lock instanceof ConcurrencyLimiter && ownLimiter(lock))
-        return false;
-      return true;
-    });
-    const base = locks.find((lock) => ownLimiter(lock));
-    const common = { extraKeys: base?.extraKeys ?? [], prefix: base?.prefix ?? '' };
-    if (o.rateLimit) out.push(new RateLimiter(LockedObjectType.TASK, name, { ...common, ...o.rateLimit }));
-    if (o.concurrencyLimit)
-      out.push(new ConcurrencyLimiter(LockedObjectType.TASK, name, { ...common, limit: o.concurrencyLimit }));
-    return out;
+  locksOf(task: AnyTask): BaseLock[] {
+    return this.#services.registry.locksOf(task);
   }
 
   /** The schedule of a periodic task class: configured, else its `defaultSchedule`; null if none. */
   scheduleOf(cls: TaskClass, vo: string | null = null): Schedule | null {
-    const configured = this.config.override(taskNameOf(cls), vo).schedule;
-    return configured ?? (cls as unknown as typeof PeriodicBaseTask).defaultSchedule ?? null;
-  }
-
-  #priorityOf(task: BaseTask<unknown, unknown>): Priority {
-    return this.config.override(task.taskName, voOf(task)).priority ?? task.priority;
+    return this.#services.registry.scheduleOf(cls, vo);
   }
 
   /** The retry policy a task runs with (configured, else its own). */
-  retryPolicyOf(task: BaseTask<unknown, unknown>): RetryPolicy {
-    return this.#internals.retryPolicyOf(task);
+  retryPolicyOf(task: AnyTask): RetryPolicy {
+    return this.#services.registry.retryPolicyOf(task);
   }
 
   /**
    * Submits a task: validates its arguments (plain JSON data, then its `argsSchema`), and
    * adds it to the stream of its priority and size — or to the delayed set with `at`/`delayMs`.
+   * A submit cut off by a short Redis outage (a restart, a fail-over) is sent again for up to
+   * 5 s with its task id checked, so it is never queued twice; a longer outage rejects with the
+   * adapter's error (`RedisUnreachableError`).
    * @throws InvalidTaskArgumentsError naming the task and field; PayloadTooLargeError; UnknownTaskError.
    */
   submit<R>(task: BaseTask<unknown, R>, options: SubmitOptions = {}): Promise<TaskHandle<R>> {
-    return this.#submit(task, options, undefined) as Promise<TaskHandle<R>>;
+    const submitter = this.#services.submitter;
+    return this.#layout.ensure().then(() => submitter.submit(task, options)) as Promise<TaskHandle<R>>;
   }
 
-  async #submit(
-    task: BaseTask<unknown, unknown>,
-    options: SubmitOptions,
-    parentId: string | undefined,
-  ): Promise<TaskHandle<unknown>> {
-    if (options.labels) assertPlainData(task.taskName, options.labels, 'labels');
-    const { index, text, id } = await this.#build(task, {
-      ...(parentId ? { p: parentId } : {}),
-      ...(options.labels ? { l: options.labels } : {}),
-    });
-    if (options.at !== undefined || options.delayMs !== undefined) {
-      const when =
-        options.at !== undefined ? { at: options.at.getTime() } : { delayMs: options.delayMs ?? 0 };
-      if (!Number.isFinite('at' in when ? when.at : when.delayMs))
-        throw new TaskConfigError('submit.at', 'must be a valid date or delay');
-      await this.#broker.schedule(index, id, when, text);
-    } else {
-      await this.#broker.enqueue(index, text);
-    }
-    return this.handle(id);
+  /**
+   * Submits many tasks in one round trip (pipelined script calls, 500 tasks each): every task
+   * is validated first, so an invalid one queues nothing. Each item is a task, or a task with
+   * its own submit options. Returns a handle per task, in order.
+   * @example
+   * ```ts
+   * const handles = await app.submitMany(files.map((f) => new Resize({ file: f })));
+   * ```
+   */
+  submitMany(items: ReadonlyArray<AnyTask | SubmitManyItem>): Promise<Array<TaskHandle<unknown>>> {
+    const list = items.map((item): SubmitManyItem => (isBulkItem(item) ? item : { task: item }));
+    const submitter = this.#services.submitter;
+    return this.#layout.ensure().then(() => submitter.submitMany(list));
   }
 
-  /** Validates a task and builds its payload and stream index. */
-  async #build(
-    task: BaseTask<unknown, unknown>,
-    extra: Partial<TaskPayload>,
-  ): Promise<{ index: number; text: string; id: string }> {
-    const name = this.#nameOf(task);
-    const args = await this.#validate(name, task.args);
-    const payload: TaskPayload = { i: randomUUID(), n: name, a: args ?? null, t: 0, s: Date.now(), ...extra };
-    const text = encodePayload(payload, this.#maxPayloadBytes);
-    return { index: streamIndex(this.#priorityOf(task), task.size), text, id: payload.i };
+  /**
+   * Where a task is now — queued (stream, position), delayed (due time), running (worker,
+   * since, attempt, locks, progress) — or its outcome record; `null` for an id no task has.
+   */
+  inspect(id: string): Promise<TaskInspection | null> {
+    return this.#inspector.inspect(id);
   }
 
-  async #enqueuePayload(payload: TaskPayload): Promise<TaskHandle<unknown>> {
-    // priority and size are instance fields: build an instance to read them.
-    const task = safeConstruct(this.taskClass(payload.n), payload.a);
-    const index = task ? streamIndex(task.priority, task.size) : streamIndex(Priority.NORMAL, Size.MEDIUM);
-    await this.#broker.enqueue(index, encodePayload(payload, this.#maxPayloadBytes));
-    return this.handle(payload.i);
+  /**
+   * A page of tasks in a state (`queued`, `delayed`, `running`, `succeeded`, `failed`,
+   * `dead-lettered`, `cancelled`); pass the returned `cursor` for the next page. Finished
+   * states list the newest first (up to `historyMaxLen` of each).
+   */
+  list(options: ListOptions): Promise<TaskPage> {
+    return this.#inspector.list(options);
   }
 
-  #nameOf(task: BaseTask<unknown, unknown>): string {
-    const name = task.taskName;
-    const cls = this.#registry.get(name);
-    if (!cls || !(task instanceof cls)) throw new UnknownTaskError(name, this.taskNames);
-    return name;
+  /**
+   * Cancels a task: a queued or delayed one is removed at once and recorded as `cancelled`;
+   * a running one has its `ctx.signal` aborted with `TaskCancelledError` and ends `cancelled`.
+   * `result()` then rejects with `TaskFailedError` (status `cancelled`), and its fan-in group
+   * fails. Idempotent. @throws UnknownTaskIdError for an id no task has.
+   */
+  cancel(id: string): Promise<CancelResult> {
+    return this.#control.cancel(id);
   }
 
-  async #validate(name: string, args: unknown): Promise<unknown> {
-    const cls = this.taskClass(name);
-    assertPlainData(name, args === undefined ? null : args);
-    return cls.argsSchema ? validateWithSchema(name, cls.argsSchema, args) : args;
+  /** Workers stop fetching the selected streams (all by default); queued tasks stay, running ones finish. */
+  pause(selector?: StreamSelector): Promise<void> {
+    return this.#control.pause(selector);
+  }
+
+  /** Workers fetch the selected streams (all by default) again. */
+  resume(selector?: StreamSelector): Promise<void> {
+    return this.#control.resume(selector);
+  }
+
+  /**
+   * The app's lifecycle events, from any process: an async iterator over the capped event
+   * stream (`submitted`, `started`, `progress`, `succeeded`, `failed`, `retried`,
+   * `rescheduled`, `deadLettered`, `cancelled`, `replayed`, `workerUp`, `workerDown`), on a
+   * connection of its own. Stop it with `options.signal` or by leaving the `for await` loop.
+   * @example
+   * ```ts
+   * for await (const event of app.events({ from: '0', signal })) console.log(event.type, event.data);
+   * ```
+   */
+  events(options?: EventsOptions): AsyncGenerator<StreamedEvent, void, undefined> {
+    return readEvents(this.redis, this.keys, options);
   }
 
   /** A handle on a task id (to wait for its result). */
@@ -316,151 +344,93 @@ export class TaskApp<Deps = unknown> {
 
   /**
    * Creates a scheduler for the periodic tasks; call `run()` to start it and `close()` to
-   * stop it. Run as many as you like: one leads, the others stand by.
+   * stop it. Run as many as you like: one leads (and also promotes delayed tasks), the others
+   * stand by.
+   * @throws TaskConfigError for an unknown `misfire` or a bad `leaseMs`, `tickMs` or `summaryIntervalMs`.
    */
   createScheduler(options: SchedulerOptions = {}): Scheduler {
-    return new Scheduler(this.#internals, options);
+    return this.#own(new Scheduler(this.#services, options));
   }
 
   /** Creates a worker; call `run()` to start it and `close()` to stop it. */
   createWorker(options: WorkerOptions = {}): Worker {
-    return new Worker(this.#internals, options);
+    return this.#own(new Worker(this.#services, options));
+  }
+
+  #own<T extends Worker | Scheduler>(part: T): T {
+    if (this.#closing) throw new TaskConfigError('app', 'the app is closed');
+    this.#owned.add(part);
+    this.#forwarder?.start(); // entries reach the external store wherever tasks run
+    return part;
   }
 
   /**
    * Runs a task here and now (interactive mode): its structural locks are acquired (waiting
-   * up to `waitMs`) and kept alive, limiters are skipped, no broker is involved.
-   * @returns what `execute` returned. @throws what it threw, or LockUnavailableError.
+   * up to `waitMs`) and kept alive, limiters are skipped, per-run dependencies are set up and
+   * torn down, no broker is involved.
+   * @returns what `execute` returned. @throws what it threw, LockUnavailableError, or
+   *   MissingDependencyError when it reads a dependency the app was not given.
    */
-  async call<R>(task: BaseTask<unknown, R>, options: CallOptions = {}): Promise<R> {
-    const name = this.#nameOf(task);
-    await this.#validate(name, task.args);
-    const id = randomUUID();
-    const result = await acquireAll(this.redis, this.locksOf(task), {
-      skipLimiters: true,
-      waitMs: options.waitMs ?? 60_000,
-      metadata: { interactive: true, task: id },
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    if (!result.acquired) throw new LockUnavailableError(result.blockedBy.redisKey, result.retryAfterMs);
-    const watchdog = startWatchdog(this.redis, result.held);
-    const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
-    const ctx: TaskContext = {
-      taskId: id,
-      attempt: 0,
-      signal,
-      logger: this.#logger,
-      redis: this.redis,
-      deps: this.#deps,
-      parentId: null,
-      interactive: true,
-      spawn: (child, opts) => this.#submit(child, opts ?? {}, id) as never,
-      callbackGroupId: null,
-      groupResults: async () => ({}),
-    };
-    withGroupSpawner(ctx, (children, callback, opts) => this.#groups.spawn(id, children, callback, opts));
-    try {
-      return await task.execute(ctx);
-    } finally {
-      watchdog.stop();
-      await releaseAll(this.redis, result.held);
-    }
+  call<R>(task: BaseTask<unknown, R>, options: CallOptions = {}): Promise<R> {
+    return callTask(this.#services, task, options) as Promise<R>;
+  }
+
+  /**
+   * The scheduler's timetable as stored in Redis — each periodic entry's next run, last run,
+   * skipped overlaps, status (`active`, `ended`, `disabled`, `failing`) and schedule — and the
+   * leader with its lease. Entries appear once a scheduler has led.
+   */
+  timetable(): Promise<Timetable> {
+    return readTimetable(this.redis, this.keys);
+  }
+
+  /**
+   * On a Redis Cluster, which master serves each of the app's shards, and a warning when the
+   * shards do not cover as many masters as they could (workers log it at start); `null` off
+   * a cluster. Needs the `CLUSTER` command (`+cluster|slots`).
+   */
+  shardPlacement(): Promise<{
+    placement: ShardPlacement[];
+    masters: number;
+    warning: string | null;
+  } | null> {
+    return shardPlacement(this.redis, this.keys);
   }
 
   /** Queue depths per stream, delayed and dead-lettered counts, running entries and live workers. */
-  async status(): Promise<AppStatus> {
-    const streams = await Promise.all(
-      SIZES.flatMap((size) =>
-        PRIORITIES.map(async (priority) => {
-          const key = this.keys.stream(priority, size);
-          const [length, pending] = await Promise.all([
-            this.redis.command(['XLEN', key], { key }),
-            this.redis.command(['XPENDING', key, this.keys.group], { key }).catch(() => [0]),
-          ]);
-          return { priority, size, length: Number(length), pending: Number((pending as unknown[])[0] ?? 0) };
-        }),
-      ),
-    );
-    const leaderKey = this.keys.key('scheduler', 'leader');
-    const [delayed, deadLettered, workersRaw, leader, leaseMs] = await Promise.all([
-      this.redis.command(['ZCARD', this.keys.delayed], { key: this.keys.delayed }),
-      this.redis.command(['ZCARD', this.keys.dlq], { key: this.keys.dlq }),
-      this.redis.command(['HGETALL', this.keys.workers], { key: this.keys.workers }),
-      this.redis.command(['GET', leaderKey], { key: leaderKey }),
-      this.redis.command(['PTTL', leaderKey], { key: leaderKey }),
-    ]);
-    const lease = typeof leader === 'string' ? /^(.*)\|(\d+)$/.exec(leader) : null;
-    const workers: Array<{ id: string; host: string; pid: number; running: number; lastSeen: number }> = [];
-    const list = workersRaw as string[];
-    for (let i = 1; i < list.length; i += 2) {
-      try {
-        workers.push(JSON.parse(String(list[i])) as (typeof workers)[number]);
-      } catch {
-        // a corrupted worker record is left out
-      }
-    }
-    return {
-      streams,
-      delayed: Number(delayed),
-      running: streams.reduce((sum, s) => sum + s.pending, 0),
-      deadLettered: Number(deadLettered),
-      workers,
-      scheduler: lease
-        ? { leader: lease[1] ?? '', fencingToken: Number(lease[2]), leaseMs: Math.max(0, Number(leaseMs)) }
-        : null,
-    };
+  status(): Promise<AppStatus> {
+    return readStatus(this.redis, this.keys);
   }
 
-  async #deadLetterPayload(
-    entry: FetchedEntry,
-    payload: TaskPayload,
-    reason: string,
-    errors: readonly TaskErrorRecord[],
-  ): Promise<void> {
-    const now = Date.now();
-    const result: TaskResultRecord = {
-      id: payload.i,
-      name: payload.n,
-      status: 'dead-lettered',
-      errors,
-      attempts: payload.t + 1,
-      submittedAt: payload.s,
-      startedAt: now,
-      finishedAt: now,
-      durationMs: 0,
-      parentId: payload.p ?? null,
-      worker: null,
-      labels: payload.l ?? {},
-    };
-    const record = {
-      id: payload.i,
-      reason,
-      taskId: payload.i,
-      taskName: payload.n,
-      payload: JSON.stringify(payload),
-      errors,
-      at: now,
-    };
-    if (payload.g) await this.#groups.childFailed(payload.g, payload.i);
-    await this.#broker.deadLetter(entry.streamIndex, entry.entryId, payload.i, record, {
-      taskId: payload.i,
-      json: JSON.stringify(result),
-    });
-    this.events.emit('deadLettered', { taskId: payload.i, name: payload.n, reason });
+  /**
+   * Shuts the app down: closes every worker (gracefully, within `timeoutMs`, default 10 s)
+   * and scheduler it created, then — unless `closeRedis: false` — the Redis adapter (which
+   * closes its own connections, never a client you passed to the adapter). Idempotent.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => void app.close());
+   * ```
+   */
+  close(options: { timeoutMs?: number; closeRedis?: boolean } = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      const parts = [...this.#owned];
+      this.#owned.clear();
+      await this.#forwarder?.stop();
+      await Promise.all(
+        parts.map((part) =>
+          part instanceof Worker ? part.close({ timeoutMs: options.timeoutMs ?? 10_000 }) : part.close(),
+        ),
+      );
+      this.#services.telemetry.close();
+      if (options.closeRedis ?? true) await this.redis.close();
+    })();
+    return this.#closing;
   }
 }
 
-/** The VO of a VO-aware periodic task, else null. */
-function voOf(task: BaseTask<unknown, unknown>): string | null {
-  return task instanceof PeriodicVoAwareBaseTask ? task.vo : null;
-}
-
-function safeConstruct(cls: TaskClass, args: unknown): BaseTask<unknown, unknown> | null {
-  try {
-    return new cls(args);
-  } catch {
-    return null;
-  }
+function isBulkItem(item: AnyTask | SubmitManyItem): item is SubmitManyItem {
+  return typeof item === 'object' && item !== null && 'task' in item && typeof item.task === 'object';
 }
 
 /** Creates a {@link TaskApp}. */

@@ -1,18 +1,56 @@
-export { createTaskApp, TaskApp, type AppStatus, type CallOptions, type TaskAppOptions } from './app.js';
+export { createTaskApp, TaskApp, type TaskAppOptions } from './app.js';
+export type { AppStatus } from './status.js';
+export type { CallOptions } from './interactive.js';
+export type { CancelResult, StreamSelector } from './control.js';
+export type { EventsOptions, StreamedEvent } from './event-stream.js';
+export type { ListOptions, TaskInspection, TaskListState, TaskPage, TaskSummary } from './inspection.js';
+export type { SubmitManyItem } from './submitter.js';
+export {
+  perRun,
+  type PerRunDependency,
+  type ResolvedDependencies,
+  type RunInfo,
+  type RunOutcome,
+} from './dependencies.js';
 export {
   loadTasksConfig,
   loadTasksConfigFile,
   TasksConfig,
-  type ResolvedOverride,
-  type TaskOverride,
+  type ConfiguredLimits,
+  type ConfiguredPeriodic,
+  type ConfiguredTaskSettings,
+  type DiracxTaskOverride,
+  type LimitConfig,
+  type PeriodicTaskConfig,
+  type TaskSettingsConfig,
   type TasksConfigInput,
+  type TasksConfigSections,
 } from './config.js';
-export { DeadLetterQueue, type DeadLetterEntry } from './dlq.js';
+export { DeadLetterQueue } from './dlq.js';
+export type { DeadLetterEntry } from './dlq-store.js';
+export {
+  deadLetterEntryOf,
+  matchesDeadLetterFilter,
+  type DeadLetterFilter,
+  type DeadLetterQuery,
+  type DeadLetterStore,
+  type ReplayClaim,
+} from './dlq-store.js';
+export { RedisDeadLetterStore } from './dlq-redis-store.js';
+export type { DeadLetterForwardingOptions } from './dlq-forwarder.js';
 export { spawnWithCallback } from './groups.js';
 export { Scheduler, type MisfirePolicy, type SchedulerOptions } from './scheduler.js';
+export type { Timetable, TimetableEntry, TimetableStatus } from './timetable.js';
 export { Priority, Size, PRIORITIES, SIZES } from './enums.js';
 export {
+  DeadLetterNotFoundError,
+  DeadLetterReplayError,
   InvalidTaskArgumentsError,
+  MissingDependencyError,
+  ShardLayoutError,
+  TaskCancelledError,
+  TaskTimeoutError,
+  UnknownTaskIdError,
   PayloadTooLargeError,
   ResultTimeoutError,
   TaskConfigError,
@@ -23,6 +61,7 @@ export {
 } from './errors.js';
 export { TaskEventEmitter, type TaskEvents } from './events.js';
 export { Keyspace } from './keys.js';
+export type { ShardPlacement } from './layout.js';
 export type { TaskResultRecord, TaskStatus } from './records.js';
 export {
   BaseTask,
@@ -37,4 +76,5 @@ export {
   type TaskHandle,
   type TaskLogger,
 } from './task.js';
+export { TELEMETRY_SCOPE, type TelemetryOption, type TelemetryOptions } from './telemetry.js';
 export { Worker, type WorkerOptions } from './worker.js';

@@ -29,6 +29,8 @@ export interface TaskPayload {
   }>;
   /** Fan-in group this task belongs to. */
   readonly g?: string;
+  /** Trace context of its submission (W3C `traceparent`, ...), when telemetry traced it. */
+  readonly c?: Readonly<Record<string, string>>;
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -126,4 +128,11 @@ export function decodePayload(text: string): TaskPayload {
     throw new PayloadDecodeError('bad attempt');
   if (typeof p.s !== 'number') throw new PayloadDecodeError('bad submission time');
   return value as TaskPayload;
+}
+
+/** The payload (`p` field) of a stream entry's field list; '' when it has none. */
+export function payloadOf(fields: readonly string[] | null): string {
+  if (!fields) return '';
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'p') return fields[i + 1] ?? '';
+  return '';
 }

@@ -1,7 +1,7 @@
 import type { RedisAdapter } from '@tasks/redis';
 import { ResultTimeoutError, TaskFailedError } from './errors.js';
 import type { Keyspace } from './keys.js';
-import type { TaskResultRecord } from './records.js';
+import { decodeRecord, type TaskResultRecord } from './records.js';
 import { sleep } from './timing.js';
 
 /** Reads results, and waits for them with a pub/sub notification instead of polling. */
@@ -12,20 +12,20 @@ export class ResultWaiter {
   ) {}
 
   async get(id: string): Promise<TaskResultRecord | null> {
-    const key = this.keys.result(id);
+    const key = this.keys.of(id).result(id);
     const raw = await this.redis.command(['GET', key], { key });
-    return typeof raw === 'string' ? (JSON.parse(raw) as TaskResultRecord) : null;
+    return typeof raw === 'string' ? decodeRecord(raw) : null;
   }
 
   /** Resolves with the value of a succeeded task; rejects with TaskFailedError or ResultTimeoutError. */
   async wait(id: string, timeoutMs: number): Promise<unknown> {
     const record = (await this.get(id)) ?? (await this.#waitFor(id, timeoutMs));
     if (record.status === 'succeeded') return record.value;
-    throw new TaskFailedError(id, record.name, record.status, record.errors);
+    throw new TaskFailedError(id, record.name, record.status, record.errors, record.reason);
   }
 
   async #waitFor(id: string, timeoutMs: number): Promise<TaskResultRecord> {
-    const waitKey = this.keys.resultWait(id);
+    const waitKey = this.keys.of(id).resultWait(id);
     const deadline = Date.now() + timeoutMs;
     let wake!: () => void;
     const notified = new Promise<void>((resolve) => (wake = resolve));

@@ -19,6 +19,25 @@ export interface SubmitOptions {
   readonly delayMs?: number;
   /** Free-form labels stored with the task. */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The task's id (default: a random UUID). Submitting an id that is live (queued, delayed or
+   * running) — or finished with its result still stored (`resultTtlMs`, 24 h by default) —
+   * queues nothing and returns a handle on that task. Up to 256 characters; `entry:` is reserved.
+   */
+  readonly id?: string;
+  /**
+   * De-duplication key: a second submit with the same key within `dedupWindowMs` queues nothing
+   * and returns a handle on the first task.
+   */
+  readonly dedupKey?: string;
+  /** How long a `dedupKey` holds, in ms. Default 60 000. */
+  readonly dedupWindowMs?: number;
+  /**
+   * With `shards`, tasks with the same shard key go to the same shard (so they are taken in
+   * the order they were submitted, priority by priority); without one a task goes to a random
+   * shard. No effect with one shard.
+   */
+  readonly shardKey?: string;
 }
 
 /** A submitted task. */
@@ -36,7 +55,12 @@ export interface TaskContext<Deps = unknown> {
   readonly taskId: string;
   /** 0 for the first run, then 1, 2, ... for retries. */
   readonly attempt: number;
-  /** Aborted when the worker shuts down or a lock's lease is lost (the reason says which). */
+  /**
+   * Aborted when the worker shuts down, a lock's lease is lost, the task's `timeoutMs` runs out
+   * or someone cancels it — the reason says which (`WorkerShutdownError`, `LockLostError`,
+   * `TaskTimeoutError`, `TaskCancelledError`). Stopping is cooperative: pass it on to what you
+   * await.
+   */
   readonly signal: AbortSignal;
   readonly logger: TaskLogger;
   readonly redis: RedisAdapter;
@@ -44,6 +68,13 @@ export interface TaskContext<Deps = unknown> {
   readonly deps: Deps;
   /** The id of the task that spawned this one, if any. */
   readonly parentId: string | null;
+  /**
+   * The locks this run holds, as they were acquired (structural locks and limiters; in
+   * `app.call()` limiters are skipped). Read a lock's `fencingToken` here: the objects of the
+   * task's `executionLocks` may not be the ones acquired — the app puts locks built without a
+   * prefix under its own prefix (and applies configured limits) on copies.
+   */
+  readonly locks: readonly BaseLock[];
   /** True in `app.call()` (interactive): limiters were skipped, no broker involved. */
   readonly interactive: boolean;
   /** Submits a child task (its parent is recorded). */
@@ -52,6 +83,11 @@ export interface TaskContext<Deps = unknown> {
   readonly callbackGroupId: string | null;
   /** For a fan-in callback: every child's return value, by child task id. */
   groupResults(): Promise<Record<string, unknown>>;
+  /**
+   * Reports progress (a number or small JSON value): stored with the running task (`inspect`)
+   * and appended to the event stream. Calls in quick succession are merged (the last wins).
+   */
+  progress(value: unknown): Promise<void>;
 }
 
 /** Options of `spawnWithCallback`. */
@@ -123,6 +159,12 @@ export abstract class BaseTask<Args = void, Result = unknown> {
   size: Size = Size.MEDIUM;
   retryPolicy: RetryPolicy = new NoRetry();
   dlqEligible = false;
+  /**
+   * Longest a run may take, in ms (`null`: no limit). At the deadline `ctx.signal` aborts with
+   * `TaskTimeoutError` and the attempt fails with it, whatever the task does next; the retry
+   * policy decides what follows. Configuration can override it.
+   */
+  timeoutMs: number | null = null;
 
   constructor(readonly args: Args) {}
 

@@ -38,3 +38,26 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, fallba
     );
   });
 }
+
+/** A wake-up that is never lost: `fire()` before `wait()` makes the next `wait()` return at once. */
+export class Wake {
+  #resolve: (() => void) | undefined;
+  #pending = false;
+
+  fire(): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    if (resolve) resolve();
+    else this.#pending = true;
+  }
+
+  wait(): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+}

@@ -1,7 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { Brokers } from '../src/brokers.js';
 import { Groups } from '../src/groups.js';
-import { BaseTask, spawnWithCallback, type TaskContext } from '../src/index.js';
-import { useApps, waitUntil } from './helpers.js';
+import { Submitter } from '../src/submitter.js';
+import { TaskRegistry } from '../src/registry.js';
+import {
+  BaseTask,
+  loadTasksConfig,
+  spawnWithCallback,
+  TaskEventEmitter,
+  type TaskContext,
+} from '../src/index.js';
+import { clients, useApps, waitUntil } from './helpers.js';
 
 const fired: Array<{ kind: string; results: Record<string, unknown>; group: string | null }> = [];
 let childRuns = 0;
@@ -41,8 +50,8 @@ class FanOut extends BaseTask<{ count: number; failAt?: number }, string> {
   }
 }
 
-describe('fan-out / fan-in', () => {
-  const t = useApps();
+describe.each(clients())('fan-out / fan-in on $name', (client) => {
+  const t = useApps(client);
   const tasks = [Square, Sum, Failed, FanOut];
 
   it('fires once after 100 children, with every result, even when children are redelivered', async () => {
@@ -62,26 +71,23 @@ describe('fan-out / fan-in', () => {
     const app = t.app({ tasks });
     const redis = t.redis();
     const outcomes: string[] = [];
-    const groups = new Groups(
-      redis,
-      app.keys,
-      async (task, extra) => {
-        const id = `${task.taskName}-${Math.random().toString(36).slice(2)}`;
-        return {
-          index: 4,
-          id,
-          text: JSON.stringify({ i: id, n: task.taskName, a: task.args, t: 0, s: 0, ...extra }),
-        };
-      },
-      async () => undefined,
-      (_g, outcome) => outcomes.push(outcome),
-    );
+    const registry = new TaskRegistry(tasks, loadTasksConfig({}));
+    const broker = new Brokers(redis, app.keys, {
+      resultTtlMs: 60_000,
+      eventsMaxLen: 0,
+      historyMaxLen: 100,
+      control: app.keys.control,
+    });
+    const submitter = new Submitter(registry, broker, 1 << 20, (id) => app.handle(id));
+    const events = new TaskEventEmitter();
+    events.on('groupFired', (e) => outcomes.push(e.outcome));
+    const groups = new Groups(redis, app.keys, submitter, broker, events);
     const groupId = await groups.spawn(
       null,
       [new Square({ n: 1 }), new Square({ n: 2 }), new Square({ n: 3 })],
       new Sum({ label: 's' }),
     );
-    const stream = app.keys.streams[4] as string;
+    const stream = app.keys.of(groupId).streams[4] as string; // children live on their group's shard
     const read = async (): Promise<Array<{ i: string; n: string }>> =>
       ((await redis.command(['XRANGE', stream, '-', '+'], { key: stream })) as Array<[string, string[]]>).map(
         ([, fields]) => JSON.parse(fields[1] ?? '{}') as { i: string; n: string },
@@ -102,12 +108,14 @@ describe('fan-out / fan-in', () => {
       [children[2] as string]: 9,
     });
     // After the group expired, a late completion creates nothing.
-    await redis.command(['DEL', app.keys.key('group', groupId)], { key: app.keys.key('group', groupId) });
+    await redis.command(['DEL', app.keys.of(groupId).groupState(groupId)], {
+      key: app.keys.of(groupId).groupState(groupId),
+    });
     await groups.childDone(groupId, 'late', 0);
     expect(
       Number(
-        await redis.command(['EXISTS', app.keys.key('group', groupId)], {
-          key: app.keys.key('group', groupId),
+        await redis.command(['EXISTS', app.keys.of(groupId).groupState(groupId)], {
+          key: app.keys.of(groupId).groupState(groupId),
         }),
       ),
     ).toBe(0);

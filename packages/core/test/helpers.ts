@@ -2,36 +2,64 @@ import type { RedisAdapter } from '@tasks/redis';
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { createNodeRedisAdapter } from '@tasks/redis-node';
 import { deleteKeysWithPrefix, testPrefix } from '@tasks/testing';
-import { afterAll, afterEach, inject } from 'vitest';
+import { adapterTargets, type AdapterTarget } from '@tasks/testing/targets';
+import { afterAll, afterEach } from 'vitest';
 import {
   createTaskApp,
+  type Priority,
+  type Size,
   type TaskApp,
   type TaskAppOptions,
   type Worker,
   type WorkerOptions,
 } from '../src/index.js';
+import type { ShardKeys } from '../src/keys.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep, waitUntil } from '@tasks/testing';
 
-export interface Client {
-  readonly name: string;
-  connect(): RedisAdapter;
+/** Where a test runs: a client, standalone or on the cluster, and the app's shard count there. */
+export type Client = AdapterTarget & { readonly shards?: number };
+
+/**
+ * The adapters core runs on: both clients, standalone and on the test cluster — where
+ * node-redis runs every app spread over 3 shards (`shards: 3`, one per master), so each
+ * behaviour is checked on the sharded layout as well as on one slot.
+ */
+export function clients(): Client[] {
+  const targets = adapterTargets([
+    {
+      name: 'ioredis',
+      standalone: (url) => createIoredisAdapter(url),
+      cluster: (nodes) => createIoredisAdapter({ cluster: nodes.map((n) => ({ ...n })) }),
+    },
+    {
+      name: 'node-redis',
+      standalone: (url) => createNodeRedisAdapter(url),
+      cluster: (nodes) =>
+        createNodeRedisAdapter({ rootNodes: nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) }),
+    },
+  ]);
+  return targets.map((t) =>
+    t.cluster && t.name.startsWith('node-redis') ? { ...t, name: `${t.name}, 3 shards`, shards: 3 } : t,
+  );
 }
 
-/** The adapters core runs on: both clients standalone, and ioredis on the cluster. */
-export function clients(): Client[] {
-  const url = inject('redisUrl');
-  const cluster = inject('redisCluster');
-  const list: Client[] = [
-    { name: 'ioredis', connect: () => createIoredisAdapter(url) },
-    { name: 'node-redis', connect: () => createNodeRedisAdapter(url) },
-  ];
-  if (cluster)
-    list.push({
-      name: 'ioredis cluster',
-      connect: () => createIoredisAdapter({ cluster: cluster.rootNodes.map((n) => ({ ...n })) }),
-    });
-  return list;
+/** The key of a stream (or of every stream, without arguments) on every shard of the app. */
+export function streamsOf(app: TaskApp, priority?: Priority, size?: Size): string[] {
+  return app.keys.shards.flatMap((k) => (priority && size ? [k.stream(priority, size)] : [...k.streams]));
+}
+
+/** Sums a numeric reply (XLEN, HLEN, ZCARD) of `command` over every shard's `keyOf`. */
+export async function sumOverShards(
+  redis: RedisAdapter,
+  app: TaskApp,
+  command: string,
+  keyOf: (k: ShardKeys) => string,
+): Promise<number> {
+  let total = 0;
+  for (const k of app.keys.shards)
+    total += Number(await redis.command([command, keyOf(k)], { key: keyOf(k) }));
+  return total;
 }
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -41,6 +69,8 @@ export function useApps(client: Client = clients()[0] as Client): {
   app(options: Omit<TaskAppOptions, 'redis'> & { redis?: RedisAdapter }): TaskApp;
   worker(app: TaskApp, options?: WorkerOptions): Worker;
   redis(): RedisAdapter;
+  /** Another connection (closed after the file), e.g. for "another process". */
+  connect(): RedisAdapter;
 } {
   const adapters: RedisAdapter[] = [];
   const workers: Worker[] = [];
@@ -57,15 +87,28 @@ export function useApps(client: Client = clients()[0] as Client): {
     await Promise.all(workers.splice(0).map((w) => w.close({ timeoutMs: 2_000 })));
   });
   afterAll(async () => {
-    for (const prefix of prefixes) await deleteKeysWithPrefix(redis(), prefix);
-    await Promise.all(adapters.map((a) => a.close()));
+    // A sharded app's keys are under `{prefix:i}`: match them without the closing brace.
+    for (const prefix of new Set(prefixes))
+      await deleteKeysWithPrefix(redis(), client.shards ? prefix.replace(/\}$/, '') : prefix);
+    await Promise.all(adapters.map((a) => a.close().catch(() => undefined)));
   });
   return {
     redis,
+    connect() {
+      const adapter = client.connect();
+      adapters.push(adapter);
+      return adapter;
+    },
     app(options) {
-      const prefix = `{${testPrefix('core')}}`;
+      const prefix = options.prefix ?? `{${testPrefix('core')}}`;
       prefixes.push(prefix);
-      return createTaskApp({ logger: quiet, ...options, redis: options.redis ?? redis(), prefix });
+      return createTaskApp({
+        logger: quiet,
+        ...(client.shards ? { shards: client.shards } : {}),
+        ...options,
+        redis: options.redis ?? redis(),
+        prefix,
+      });
     },
     worker(app, options = {}) {
       const worker = app.createWorker({ blockMs: 200, ...options });
@@ -74,16 +117,4 @@ export function useApps(client: Client = clients()[0] as Client): {
       return worker;
     },
   };
-}
-
-/** Resolves once `predicate` holds (checked every 10 ms), or fails after `timeoutMs`. */
-export async function waitUntil(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
 }

@@ -1,7 +1,7 @@
 // Task classes shared by the core tests. Executions are recorded in memory per test.
 import { ConcurrencyLimiter, LockedObjectType, MutexLock, RateLimiter, type BaseLock } from '@tasks/locks';
 import { ExponentialBackoff } from '@tasks/retry';
-import { BaseTask, Priority, Size, type TaskContext } from '../src/index.js';
+import { BaseTask, type Priority, Size, type TaskContext } from '../src/index.js';
 
 export const runs: Array<{ name: string; id: string; attempt: number; at: number; args: unknown }> = [];
 export const record = (task: BaseTask<unknown, unknown>, ctx: TaskContext): void => {
