@@ -41,6 +41,7 @@ const EVENTS: { [E in EventName]?: { count?: keyof ActivityCounts; line: Formatt
     line: (e) => `${e.name} ${e.taskId} in ${formatDuration(e.delayMs)}: ${e.blockedBy} is busy`,
   },
   deadLettered: { count: 'deadLettered', line: (e) => `${e.name} ${e.taskId}: ${e.reason}` },
+  cancelled: { line: (e) => `${e.name} ${e.taskId}: ${e.reason}` },
   lockLost: { count: 'lockLost', line: (e) => `${e.name} ${e.taskId}: lost ${e.key}` },
   schedulerLeader: { line: (e) => `leading as ${e.instanceId} (fencing token ${e.fencingToken})` },
   periodicSubmitted: {

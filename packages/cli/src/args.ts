@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, oneLine } from './errors.js';
+import { UsageError, describeThrown, oneLine } from './errors.js';
 
 /** One option of a command (or a global one). */
 export interface OptionSpec {
@@ -39,7 +41,7 @@ export function parseCommandLine(
     };
   try {
     const { values, positionals, tokens } = parseArgs({
-      args: [...argv],
+      args: attachNegativeNumbers(argv, options),
       options: config,
       allowPositionals: true,
       strict: true,
@@ -50,6 +52,28 @@ export function parseCommandLine(
   } catch (error) {
     throw new UsageError(parseErrorMessage(error), { cause: error });
   }
+}
+
+/**
+ * `--delay-ms -5` as `--delay-ms=-5`: `parseArgs` would take `-5` for an option ("argument is
+ * ambiguous"); a value that looks like a negative number belongs to the string option before
+ * it, and is then checked (and refused) by the option's own validation.
+ */
+function attachNegativeNumbers(
+  argv: readonly string[],
+  options: Readonly<Record<string, OptionSpec>>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] ?? '';
+    const next = argv[i + 1];
+    const name = token.startsWith('--') ? token.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else out.push(token);
+  }
+  return out;
 }
 
 function parseErrorMessage(error: unknown): string {
@@ -84,15 +108,22 @@ export function listOption(values: OptionValues, name: string): string[] | undef
 
 /**
  * An integer option: the default when absent.
- * @throws UsageError when it is not an integer of at least `min`.
+ * @throws UsageError when it is not a whole number from `min` to `max`.
  */
-export function integerOption(values: OptionValues, name: string, fallback: number, min = 0): number {
+export function integerOption(
+  values: OptionValues,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const text = stringOption(values, name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < min)
-    throw new UsageError(`--${name} must be an integer of at least ${min}, got '${text}'`);
-  return value;
+  if (/^\s*-?\d+\s*$/.test(text) && Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+  const why = /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? '' : ' (not a number)';
+  throw new UsageError(`--${name} must be a whole number ${range}, got '${text}'${why}`);
 }
 
 /**
@@ -102,10 +133,70 @@ export function integerOption(values: OptionValues, name: string, fallback: numb
 export function jsonOption(values: OptionValues, name: string, fallback: unknown): unknown {
   const text = stringOption(values, name);
   if (text === undefined) return fallback;
+  return parseJson(text, `--${name}`);
+}
+
+function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`--${name} is not valid JSON (${oneLine(reason)}): ${text}`);
+    const shown = text.length > 200 ? `${text.slice(0, 199)}…` : text;
+    throw new UsageError(`${source} is not valid JSON (${oneLine(reason)}): ${oneLine(shown)}`);
   }
+}
+
+/** Where `--args` can come from besides the command line. */
+export interface ArgsSources {
+  /** The working directory, for `--args @file`. */
+  readonly cwd: string;
+  /** Standard input, for `--args -`. */
+  readonly stdin?: AsyncIterable<string | Buffer> | undefined;
+}
+
+/**
+ * A task's arguments from `--args`: inline JSON, `@file` (a JSON file, relative to the working
+ * directory) or `-` (JSON on standard input); `{}` when absent. It must be a JSON object.
+ * @throws UsageError naming the source and the problem.
+ */
+export async function taskArgsOption(
+  values: OptionValues,
+  sources: ArgsSources,
+): Promise<Record<string, unknown>> {
+  const text = stringOption(values, 'args');
+  if (text === undefined) return {};
+  let json: string;
+  let source = '--args';
+  if (text === '-') {
+    source = '--args - (standard input)';
+    json = await readStdin(sources.stdin);
+  } else if (text.startsWith('@')) {
+    const file = resolve(sources.cwd, text.slice(1));
+    source = `--args @${text.slice(1)}`;
+    try {
+      json = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`${source}: cannot read ${file}: ${describeThrown(error)}`, { cause: error });
+    }
+  } else json = text;
+  const value = parseJson(json, source);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(
+      `${source} must be a JSON object such as {"to":"ada@example.org"}, got ${describeJson(value)}`,
+    );
+  return value as Record<string, unknown>;
+}
+
+function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return `a ${typeof value} (${oneLine(JSON.stringify(value)).slice(0, 40)})`;
+}
+
+async function readStdin(stdin: AsyncIterable<string | Buffer> | undefined): Promise<string> {
+  if (!stdin) throw new UsageError('--args -: there is no standard input to read the arguments from');
+  let text = '';
+  for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  if (text.trim() === '') throw new UsageError('--args -: standard input was empty (expected a JSON object)');
+  return text;
 }

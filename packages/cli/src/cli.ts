@@ -24,7 +24,13 @@ const ALL_OPTIONS: Readonly<Record<string, OptionSpec>> = Object.assign(
 
 /** The process's own streams, environment and working directory. */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
 /** The version of this package. */

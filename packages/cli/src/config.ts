@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import {
   BaseTask,
   loadTasksConfig,
+  type DeadLetterStore,
   loadTasksConfigFile,
   taskNameOf,
   type SchedulerOptions,
@@ -47,6 +48,12 @@ export interface TasksCliConfig<Deps = unknown> {
   readonly dependencies?: Deps;
   /** VOs of the `PeriodicVoAwareBaseTask`s (scheduler, `schedules`); `--vos` wins over it. */
   readonly vos?: SchedulerOptions['vos'];
+  /**
+   * Where the dead-letter queue is kept (e.g. `createPostgresDeadLetterStore(...)` from
+   * `@tasks/dlq-postgres`); `tasks dlq ...` and the workers and scheduler the CLI runs use it.
+   * Default: Redis.
+   */
+  readonly deadLetterStore?: DeadLetterStore;
 }
 
 /**
@@ -72,9 +79,10 @@ export interface LoadedConfig {
   readonly overrides: TasksConfig;
   readonly dependencies: unknown;
   readonly vos: SchedulerOptions['vos'];
+  readonly deadLetterStore: DeadLetterStore | undefined;
 }
 
-const FIELDS = ['tasks', 'redisUrl', 'prefix', 'overrides', 'dependencies', 'vos'];
+const FIELDS = ['tasks', 'redisUrl', 'prefix', 'overrides', 'dependencies', 'vos', 'deadLetterStore'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -116,7 +124,24 @@ export async function validateConfig(file: string, raw: unknown): Promise<Loaded
     overrides,
     dependencies: raw.dependencies,
     vos: vos as SchedulerOptions['vos'],
+    deadLetterStore: checkStore(raw.deadLetterStore, fail),
   };
+}
+
+function checkStore(
+  value: unknown,
+  fail: (field: string | null, problem: string) => ConfigFileError,
+): DeadLetterStore | undefined {
+  if (value === undefined) return undefined;
+  const methods = ['add', 'get', 'list', 'size', 'claimReplay', 'finishReplay', 'purge'] as const;
+  const store = value as Record<string, unknown> | null;
+  const missing = methods.find((m) => typeof store?.[m] !== 'function');
+  if (missing !== undefined)
+    throw fail(
+      'deadLetterStore',
+      `expected a DeadLetterStore (no ${missing}() method), got ${typeName(value)}`,
+    );
+  return value as DeadLetterStore;
 }
 
 function checkTasks(

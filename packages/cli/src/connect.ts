@@ -1,7 +1,5 @@
-import { Socket } from 'node:net';
-import type { RedisAdapter } from '@tasks/redis';
-import { ConfigFileError, RedisUnreachableError, UsageError, describeThrown } from './errors.js';
-import { redactUrl } from './format.js';
+import { isTasksError, maskRedisUrl, type RedisAdapter } from '@tasks/redis';
+import { ConfigFileError, RedisConnectionError, UsageError, describeThrown } from './errors.js';
 
 /** The Redis client libraries the CLI can drive. */
 export const CLIENT_NAMES = ['ioredis', 'node-redis'] as const;
@@ -12,11 +10,22 @@ export type ClientName = (typeof CLIENT_NAMES)[number];
 /** Builds an adapter (that owns its connection) from a URL. */
 export type AdapterFactory = (url: string) => RedisAdapter;
 
+/** What to install for each client: the adapter and the client library (both optional peers). */
 const INSTALL_HINT: Readonly<Record<ClientName, string>> = {
-  ioredis: 'npm install ioredis',
-  'node-redis': 'npm install redis',
+  ioredis: 'npm install @tasks/redis-ioredis ioredis',
+  'node-redis': 'npm install @tasks/redis-node redis',
 };
 
+function isMissingModule(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/**
+ * The adapter factory of one client, imported on demand: the adapters and client libraries
+ * are optional peer dependencies, so a node-redis project never installs ioredis (or the
+ * reverse). `null` when the adapter or its client is not installed.
+ */
 async function loadFactory(name: ClientName): Promise<AdapterFactory | null> {
   try {
     if (name === 'ioredis') {
@@ -26,7 +35,7 @@ async function loadFactory(name: ClientName): Promise<AdapterFactory | null> {
     const { createNodeRedisAdapter } = await import('@tasks/redis-node');
     return (url) => createNodeRedisAdapter(url);
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') return null;
+    if (isMissingModule(error)) return null;
     throw error;
   }
 }
@@ -46,76 +55,60 @@ export async function resolveClient(
     const factory = await loadFactory(name);
     if (factory) return { name, factory };
   }
-  const hint = candidates.map((name) => INSTALL_HINT[name]).join(' or ');
+  const hint = candidates.map((name) => INSTALL_HINT[name]).join(', or ');
   throw new ConfigFileError(
     null,
     null,
     requested
       ? `The ${requested} client is not installed: ${INSTALL_HINT[requested as ClientName]}`
-      : `No Redis client is installed: ${hint}`,
+      : `No Redis client is installed next to @tasks/cli: ${hint}`,
   );
 }
 
 /**
- * Checks that something accepts TCP connections at the URL's host and port within
- * `timeoutMs`, before any client is created: a refused port fails at once, with the reason.
- * URLs that are not `redis://` or `rediss://` (unix sockets) pass unchecked.
- * @throws RedisUnreachableError
+ * Checks that Redis answers a `PING` through the adapter within `timeoutMs`. The adapter
+ * reports a refused connection, wrong credentials or a server that is not Redis at once; a
+ * host that never answers is cut off here. `source` says where the URL came from.
+ * @throws RedisConnectionError
  */
-export function probeRedis(url: string, timeoutMs: number): Promise<void> {
-  return probeTcp(url, timeoutMs, redactUrl(url));
-}
-
-/**
- * Checks that Redis answers a `PING` through the adapter within `timeoutMs` (auth and
- * protocol problems show here). Never hangs: clients that retry forever are cut off.
- * @throws RedisUnreachableError
- */
-export async function pingBounded(adapter: RedisAdapter, url: string, timeoutMs: number): Promise<void> {
-  const shown = redactUrl(url);
+export async function pingBounded(
+  adapter: RedisAdapter,
+  url: string,
+  source: string,
+  timeoutMs: number,
+): Promise<void> {
+  const shown = maskRedisUrl(url);
+  const from = urlSourceNote(source);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RedisUnreachableError(shown, `no answer to PING within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      const message =
+        `Redis at ${shown} did not answer within ${timeoutMs} ms (--connect-timeout-ms). ` +
+        `Check that Redis is running there and reachable. ${from}`;
+      reject(new RedisConnectionError('REDIS_UNREACHABLE', shown, message));
+    }, timeoutMs);
   });
   try {
     await Promise.race([adapter.command(['PING']), timeout]);
   } catch (error) {
-    if (error instanceof RedisUnreachableError) throw error;
-    throw new RedisUnreachableError(shown, describeThrown(error), { cause: error });
+    if (error instanceof RedisConnectionError) throw error;
+    const code = isTasksError(error) ? error.code : 'REDIS_UNREACHABLE';
+    const message = `${describeAdapterError(error)} ${from}`;
+    throw new RedisConnectionError(code, shown, message, { cause: error });
   } finally {
     clearTimeout(timer);
   }
 }
 
-function probeTcp(url: string, timeoutMs: number, shown: string): Promise<void> {
-  const parsed = new URL(url);
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return Promise.resolve();
-  const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-  const port = Number(parsed.port || 6379);
-  return new Promise((resolve, reject) => {
-    const socket = new Socket();
-    const done = (error?: RedisUnreachableError): void => {
-      socket.destroy();
-      if (error) reject(error);
-      else resolve();
-    };
-    socket.setTimeout(timeoutMs, () =>
-      done(new RedisUnreachableError(shown, `no TCP connection within ${timeoutMs} ms`)),
-    );
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      done(new RedisUnreachableError(shown, socketReason(error), { cause: error })),
-    );
-    socket.connect(port, host, () => done());
-  });
+/** Where the URL came from, for messages about it. */
+function urlSourceNote(source: string): string {
+  if (source === 'default')
+    return '(No URL was given, so the default was used: set --redis-url, TASKS_REDIS_URL or redisUrl in the config.)';
+  return `(URL from ${source === 'config' ? "the config's redisUrl" : source}.)`;
 }
 
-function socketReason(error: NodeJS.ErrnoException): string {
-  if (error.code === 'ECONNREFUSED') return 'connection refused (ECONNREFUSED): nothing listens there';
-  if (error.code === 'ENOTFOUND') return 'unknown host (ENOTFOUND)';
-  return describeThrown(error);
+function describeAdapterError(error: unknown): string {
+  return error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : describeThrown(error);
 }
 
 /**
@@ -130,7 +123,7 @@ export function checkRedisUrl(url: string, source: string, configFile: string | 
     protocol = '';
   }
   if (['redis:', 'rediss:', 'unix:', 'redis+unix:'].includes(protocol)) return;
-  const problem = `not a Redis URL: '${redactUrl(url)}' (expected redis://host:port)`;
+  const problem = `not a Redis URL: '${maskRedisUrl(url)}' (expected redis://host:port)`;
   if (source === 'config') throw new ConfigFileError(configFile, 'redisUrl', problem);
   throw new UsageError(`${source} is ${problem}`);
 }

@@ -43,18 +43,18 @@ export class ConfigFileError extends CliError {
   }
 }
 
-/** The bounded connect to Redis failed (refused, timed out, auth). Exit code 4. */
-export class RedisUnreachableError extends CliError {
+/**
+ * Connecting to Redis failed: nothing listens, wrong credentials, not a Redis server, or no
+ * answer within `--connect-timeout-ms`. Exit code 4. `code` is the adapter's
+ * (`REDIS_UNREACHABLE`, `REDIS_AUTH`, `REDIS_PROTOCOL`, `REDIS_TIMEOUT`); the message names
+ * the URL (password masked) and where it came from.
+ */
+export class RedisConnectionError extends CliError {
   /** The Redis URL, with any password masked. */
   readonly url: string;
-  constructor(url: string, reason: string, options?: { cause?: unknown }) {
-    super(
-      'REDIS_UNREACHABLE',
-      ExitCode.REDIS,
-      `Cannot reach Redis at ${url}: ${reason}. Start Redis, or point --redis-url (or TASKS_REDIS_URL) at a running server.`,
-      options,
-    );
-    this.name = 'RedisUnreachableError';
+  constructor(code: string, url: string, message: string, options?: { cause?: unknown }) {
+    super(code, ExitCode.REDIS, message, options);
+    this.name = 'RedisConnectionError';
     this.url = url;
   }
 }

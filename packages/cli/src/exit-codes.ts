@@ -10,7 +10,7 @@
  * | 3 | configuration error: no config file, a file that does not load, a bad field or override |
  * | 4 | Redis unreachable (bounded connect failed) or a Redis error |
  * | 5 | a lock the task needs stayed held by someone else for `--wait-ms` (`call`) |
- * | 6 | no result within `--timeout-ms` (`submit --wait`; the task may still finish) |
+ * | 6 | no result within `--timeout-ms` (`submit --wait`, `cancel --wait`; the task may still finish) |
  * | 130 | interrupted (Ctrl-C) while a task was running interactively |
  *
  * @example

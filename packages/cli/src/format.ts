@@ -1,3 +1,5 @@
+import { maskRedisUrl } from '@tasks/redis';
+
 /** `1.2 s`, `350 ms`, `2 min 5 s`, `3 h 4 min` — a duration for people. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
@@ -19,16 +21,9 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
-/** The URL with its password (if any) masked, for messages. */
+/** The URL with its password (if any) masked, for messages (`maskRedisUrl` of `@tasks/redis`). */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+  return maskRedisUrl(url);
 }
 
 /** Compact `key=value` text of a metadata record. */

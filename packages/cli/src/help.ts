@@ -30,7 +30,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   json: {
     type: 'boolean',
-    help: 'print JSON for scripts instead of tables (NDJSON events for worker/scheduler)',
+    help: 'print JSON for scripts instead of tables (NDJSON events for worker, scheduler, events)',
   },
   debug: { type: 'boolean', help: 'print stack traces of errors' },
   help: { type: 'boolean', short: 'h', help: 'show help (tasks <command> --help for a command)' },
@@ -39,12 +39,12 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 
 const EXIT_CODES = [
   '0    success',
-  '1    the task failed (call, submit --wait), or the DLQ entry does not exist',
+  '1    the task failed (call, submit --wait), or the task id or DLQ entry does not exist',
   '2    usage error: unknown command or option, bad value, invalid --args JSON, unknown task',
   '3    config error: no config file, one that does not load, a bad field or override',
   '4    Redis unreachable, or a Redis error',
   '5    a lock stayed held for --wait-ms (call)',
-  '6    no result within --timeout-ms (submit --wait)',
+  '6    no result within --timeout-ms (submit --wait, cancel --wait)',
   '130  interrupted (Ctrl-C during call)',
 ];
 

@@ -1,12 +1,11 @@
-export { runCli, processIo, cliVersion } from './cli.js';
-export { defineConfig, type ConfigTaskClass, type LoadedConfig, type TasksCliConfig } from './config.js';
-export { CONFIG_FILE_NAMES, findConfigFile } from './config-load.js';
+export { runCli, processIo } from './cli.js';
+export { defineConfig, type ConfigTaskClass, type TasksCliConfig } from './config.js';
 export { ExitCode } from './exit-codes.js';
 export {
   CliError,
   ConfigFileError,
   NotFoundError,
-  RedisUnreachableError,
+  RedisConnectionError,
   TaskRunError,
   UsageError,
 } from './errors.js';

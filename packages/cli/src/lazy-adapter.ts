@@ -13,11 +13,14 @@ import type {
  */
 export class LazyAdapter implements RedisAdapter {
   readonly isCluster = false;
+  /** Where it connects (the masked URL). */
+  readonly target: string;
   readonly #open: () => Promise<RedisAdapter>;
   #real: Promise<RedisAdapter> | undefined;
   #name = 'unconnected';
 
-  constructor(open: () => Promise<RedisAdapter>) {
+  constructor(target: string, open: () => Promise<RedisAdapter>) {
+    this.target = target;
     this.#open = open;
   }
 

@@ -15,6 +15,8 @@ export interface CliIo {
   readonly stderr: OutputStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Standard input, read only by `--args -`. */
+  readonly stdin?: AsyncIterable<string | Buffer>;
 }
 
 const CLEAR_LINE = '\r\u001b[2K';

@@ -11,10 +11,15 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   TASK_CONFIG: ExitCode.CONFIG,
   REDIS_CONFIG: ExitCode.CONFIG,
   REDIS_ERROR: ExitCode.REDIS,
+  REDIS_UNREACHABLE: ExitCode.REDIS,
+  REDIS_AUTH: ExitCode.REDIS,
+  REDIS_PROTOCOL: ExitCode.REDIS,
+  REDIS_TIMEOUT: ExitCode.REDIS,
   LOCK_UNAVAILABLE: ExitCode.LOCK_UNAVAILABLE,
   RESULT_TIMEOUT: ExitCode.TIMEOUT,
   TASK_FAILED: ExitCode.FAILED,
   RESULT_MISSING: ExitCode.FAILED,
+  UNKNOWN_TASK_ID: ExitCode.FAILED,
 };
 
 /** How an error ends the command: its exit code and the one line printed. */

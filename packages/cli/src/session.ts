@@ -1,8 +1,8 @@
 import { createTaskApp, type TaskApp } from '@tasks/core';
-import { isTasksError, type RedisAdapter } from '@tasks/redis';
+import { isTasksError, maskRedisUrl, type RedisAdapter } from '@tasks/redis';
 import { validateConfig, type LoadedConfig } from './config.js';
 import { findConfigFile, importConfigModule, CONFIG_FILE_NAMES } from './config-load.js';
-import { checkRedisUrl, pingBounded, probeRedis, resolveClient } from './connect.js';
+import { checkRedisUrl, pingBounded, resolveClient } from './connect.js';
 import { ConfigFileError, UsageError, stringField } from './errors.js';
 import { LazyAdapter } from './lazy-adapter.js';
 import { Output, type CliIo } from './output.js';
@@ -32,6 +32,8 @@ export class Session {
   readonly config: LoadedConfig | null;
   readonly app: TaskApp;
   readonly redisUrl: string;
+  /** Where the URL came from: `--redis-url`, `TASKS_REDIS_URL`, `config` or `default`. */
+  readonly redisUrlSource: string;
   readonly prefix: string;
   readonly #adapter: LazyAdapter;
   #connected: Promise<RedisAdapter> | undefined;
@@ -44,8 +46,11 @@ export class Session {
     const { url, source } = redisUrlOf(options, io, config);
     checkRedisUrl(url, source, config?.file ?? null);
     this.redisUrl = url;
+    this.redisUrlSource = source;
     this.prefix = options.prefix ?? config?.prefix ?? 'tasks';
-    this.#adapter = new LazyAdapter(async () => (await resolveClient(options.client)).factory(url));
+    this.#adapter = new LazyAdapter(maskRedisUrl(url), async () =>
+      (await resolveClient(options.client)).factory(url),
+    );
     this.app = buildApp(this, this.#adapter);
   }
 
@@ -65,16 +70,20 @@ export class Session {
     return new Session(io, options, loaded);
   }
 
-  /** The connected adapter, after a bounded connect (`--connect-timeout-ms`). @throws RedisUnreachableError */
+  /** The connected adapter, after a bounded connect (`--connect-timeout-ms`). @throws RedisConnectionError */
   redis(): Promise<RedisAdapter> {
     const timeoutMs = this.options.connectTimeoutMs;
     this.#connected ??= (async () => {
-      await probeRedis(this.redisUrl, timeoutMs); // before a client exists that would retry forever
       const real = await this.#adapter.real();
-      await pingBounded(real, this.redisUrl, timeoutMs);
+      await pingBounded(real, this.redisUrl, this.redisUrlSource, timeoutMs);
       return real;
     })();
     return this.#connected;
+  }
+
+  /** The Redis URL with its password masked, for messages. */
+  get shownUrl(): string {
+    return maskRedisUrl(this.redisUrl);
   }
 
   /** Closes the connection (bounded: a client stuck reconnecting is dropped). */
@@ -110,6 +119,7 @@ function buildApp(session: Session, redis: RedisAdapter): TaskApp {
       prefix: session.prefix,
       logger: session.out.logger(),
       ...(config ? { config: config.overrides, dependencies: config.dependencies } : {}),
+      ...(config?.deadLetterStore ? { deadLetterStore: config.deadLetterStore } : {}),
     });
   } catch (error) {
     if (!isTasksError(error)) throw error;

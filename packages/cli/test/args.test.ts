@@ -31,6 +31,11 @@ describe('command-line parsing', () => {
       const parsed = parseCommandLine([`--wait-ms=${bad}`], options);
       expect(() => integerOption(parsed.values, 'wait-ms', 0)).toThrow(UsageError);
     }
+    const negative = parseCommandLine(['--wait-ms', '-5', 'x'], options);
+    expect(negative.positionals).toEqual(['x']);
+    expect(() => integerOption(negative.values, 'wait-ms', 0)).toThrow(
+      new UsageError("--wait-ms must be a whole number of at least 0, got '-5'"),
+    );
     expect(jsonOption({ args: '{"a":[1,2]}' }, 'args', {})).toEqual({ a: [1, 2] });
     expect(jsonOption({}, 'args', {})).toEqual({});
     expect(() => jsonOption({ args: "{'a':1}" }, 'args', {})).toThrow(/--args is not valid JSON/);

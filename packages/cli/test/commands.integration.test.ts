@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, isOneLineError, json, jsonLines, runTasks, startTasks, useRedis } from './helpers.js';
@@ -111,17 +113,65 @@ describe('submit and status', () => {
     expect(table.stdout).toMatch(/^Scheduler\s+no leader$/m);
   });
 
-  it('runs without a config file (status only needs the prefix)', async () => {
-    const result = await runTasks(['status', '--json', ...r.cli(r.prefix())], { cwd: join(FIXTURES, '..') });
+  it('runs without a config file (status only needs the prefix), and says when the prefix is empty', async () => {
+    const prefix = r.prefix();
+    const result = await runTasks(['status', '--json', ...r.cli(prefix)], { cwd: join(FIXTURES, '..') });
     expect(result.code, result.stderr).toBe(0);
     expect(json<StatusJson>(result).delayed).toBe(0);
+    expect(result.stderr).toContain(
+      `Nothing in Redis at ${r.url} under prefix '${prefix}' (no key matches {${prefix}}*). Is the prefix right?`,
+    );
+  });
+
+  it('takes --args from a file (@file) and from standard input (-)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tasks-cli-args-'));
+    try {
+      await writeFile(join(dir, 'args.json'), JSON.stringify({ a: 40, b: 2, padding: 'x'.repeat(200_000) }));
+      const fromFile = await runTasks([
+        'call',
+        'Add',
+        '--args',
+        `@${join(dir, 'args.json')}`,
+        ...r.cli(r.prefix()),
+      ]);
+      expect(fromFile.code, fromFile.stderr).toBe(0);
+      expect(fromFile.stdout).toBe('42\n');
+      const fromStdin = await runTasks(['call', 'Add', '--args', '-', ...r.cli(r.prefix())], {
+        input: '{"a":1,"b":2}',
+      });
+      expect(fromStdin.code, fromStdin.stderr).toBe(0);
+      expect(fromStdin.stdout).toBe('3\n');
+      const empty = await runTasks(['call', 'Add', '--args', '-', ...r.cli(r.prefix())], { input: '' });
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toContain('--args -: standard input was empty (expected a JSON object)');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns when submit --wait has no live worker to wait for', async () => {
+    const result = await runTasks([
+      'submit',
+      'Add',
+      '--args',
+      '{"a":1,"b":1}',
+      '--wait',
+      '--timeout-ms',
+      '500',
+      ...r.cli(r.prefix()),
+    ]);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toMatch(
+      /Warning: no live worker serves medium tasks under prefix '.*' at redis:\/\/127\.0\.0\.1:\d+: Add waits in its queue until one starts \(tasks worker\)/,
+    );
   });
 });
 
 describe('worker, submit --wait and the DLQ', () => {
   it('runs tasks, reports them, dead-letters, replays, purges and stops on SIGTERM', async () => {
     const cli = r.cli(r.prefix());
-    const worker = startTasks(['worker', '--json', '--concurrency', '4', ...cli]);
+    // Its whole life is this test (dozens of commands): not killed by the 30 s default.
+    const worker = startTasks(['worker', '--json', '--concurrency', '4', ...cli], { timeoutMs: 120_000 });
     try {
       await worker.waitFor(/Worker .* started: sizes small,medium,large, concurrency 4/);
       const ok = await runTasks(['submit', 'Add', '--args', '{"a":2,"b":5}', '--wait', '--json', ...cli]);
@@ -144,7 +194,7 @@ describe('worker, submit --wait and the DLQ', () => {
         status: 'dead-lettered',
         errors: [{ attempt: 0, message: 'boom: bad card' }],
       });
-      expect(failed.stderr).toMatch(/^tasks: Task Fail \(.*\) dead-lettered: \[Error\] boom: bad card\n$/);
+      expect(failed.stderr).toMatch(/^tasks: Task Fail \(.*\) dead-lettered: .*\[Error\] boom: bad card\n$/);
 
       const slow = await runTasks([
         'submit',
@@ -209,18 +259,19 @@ describe('worker, submit --wait and the DLQ', () => {
 
   it('lets a running task finish on SIGTERM, and prints one line per task without --json', async () => {
     const cli = r.cli(r.prefix());
-    const worker = startTasks(['worker', '--size', 'medium', '--shutdown-timeout-ms', '5000', ...cli]);
+    const worker = startTasks(['worker', '--size', 'medium', '--shutdown-timeout-ms', '20000', ...cli]);
     await worker.waitFor(/started: sizes medium, concurrency 10/);
+    // Long enough that a status poll (a process start each, ~1 s on a busy machine) sees it run.
     const submitted = json<{ id: string }>(
-      await runTasks(['submit', 'Slow', '--args', '{"ms":1500}', '--json', ...cli]),
+      await runTasks(['submit', 'Slow', '--args', '{"ms":6000}', '--json', ...cli]),
     );
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (json<StatusJson>(await runTasks(['status', '--json', ...cli])).running < 1) {
       if (Date.now() > deadline) throw new Error('the worker never picked the task up');
     }
     const stopped = await worker.stop('SIGINT');
     expect(stopped.code, stopped.stderr).toBe(0);
-    expect(stopped.stderr).toMatch(/SIGINT: waiting up to 5\.0 s for 1 running task/);
+    expect(stopped.stderr).toMatch(/SIGINT: waiting up to 20\.0 s for 1 running task/);
     expect(stopped.stdout).toMatch(
       new RegExp(`^\\S+Z succeeded\\s+Slow ${submitted.id} attempt 0 in [\\d.]+ m?s$`, 'm'),
     );

@@ -16,19 +16,19 @@ describe('validateConfig', () => {
     const config = defineConfig({
       tasks: [Send],
       prefix: 'app',
-      overrides: { tasks: { Send: { concurrencyLimit: 3 } } },
+      overrides: { limits: { task: { Send: { concurrency_limit: 3 } } } },
     });
     const loaded = await validateConfig(file, config);
     expect(loaded.tasks).toEqual([Send]);
     expect(loaded.prefix).toBe('app');
-    expect(loaded.overrides.override('Send').concurrencyLimit).toBe(3);
+    expect(loaded.overrides.limits('task', 'Send').concurrencyLimit).toBe(3);
   });
 
   it.each([
     [null, `Config error in ${file}: expected it to export an object like { tasks: [...] }, got null`],
     [
       { tasks: [Send], taks: 1 },
-      `Config error in ${file}: taks: unknown field (expected one of tasks, redisUrl, prefix, overrides, dependencies, vos)`,
+      `Config error in ${file}: taks: unknown field (expected one of tasks, redisUrl, prefix, overrides, dependencies, vos, deadLetterStore)`,
     ],
     [{}, `Config error in ${file}: tasks: is required: a list of task classes`],
     [
@@ -52,7 +52,7 @@ describe('validateConfig', () => {
       `Config error in ${file}: overrides.tasks.Send.priority: expected one of realtime, normal, background, got "urgent"`,
     ],
     [
-      { tasks: [Send], overrides: { tasks: { Other: { enabled: false } } } },
+      { tasks: [Send], overrides: { periodic: { Other: { enabled: false } } } },
       `Config error in ${file}: overrides: names a task that is not in tasks: 'Other' (known: Send)`,
     ],
   ])('rejects %j', async (raw, message) => {

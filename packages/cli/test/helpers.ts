@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { RedisAdapter } from '@tasks/redis';
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { deleteKeysWithPrefix, testPrefix } from '@tasks/testing';
 import { afterAll, inject } from 'vitest';
+import { runCli } from '../src/cli.js';
 
 /** The built executable: every test runs it as a subprocess, like a user would. */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -25,6 +27,8 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Kill the process (SIGKILL) after this long. Default 30 000 ms. */
   readonly timeoutMs?: number;
+  /** Written to the process's standard input (closed afterwards); none by default. */
+  readonly input?: string;
 }
 
 /** A running `tasks` process. */
@@ -53,8 +57,9 @@ export function startTasks(args: readonly string[], options: RunOptions = {}): R
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? FIXTURES,
     env: childEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
@@ -108,6 +113,28 @@ export function startTasks(args: readonly string[], options: RunOptions = {}): R
 /** Runs `node dist/bin.js ...args` to completion. */
 export function runTasks(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return startTasks(args, options).done;
+}
+
+/**
+ * Runs the command line in this process (`runCli` with captured streams, the fixtures
+ * directory as working directory): for the many checks of help texts and usage errors that
+ * need no process of their own. `code` is what the executable would exit with.
+ */
+export async function runTasksInProcess(
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const started = Date.now();
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+    env: childEnv(options.env),
+    cwd: options.cwd ?? FIXTURES,
+    ...(options.input === undefined ? {} : { stdin: Readable.from([options.input]) }),
+  });
+  return { code, signal: null, stdout, stderr, ms: Date.now() - started };
 }
 
 /** Parses the whole of stdout as one JSON document. */

@@ -1,6 +1,6 @@
 import { LockedObjectType, MutexLock, RateLimiter } from '@tasks/locks';
 import { describe, expect, it } from 'vitest';
-import { isOneLineError, json, runTasks, startTasks, useRedis } from './helpers.js';
+import { json, runTasks, startTasks, useRedis } from './helpers.js';
 
 const r = useRedis('cli-locks');
 
@@ -48,7 +48,9 @@ describe('locks', () => {
 describe('call and locks', () => {
   it('fails with exit code 5 after --wait-ms while the mutex is held, naming the holder', async () => {
     const key = r.lockKey();
-    const lock = new MutexLock(LockedObjectType.JOB, key);
+    const prefix = r.prefix();
+    const lock = appLock(prefix, key);
+    const shown = escapeRegExp(lock.redisKey);
     expect(await lock.acquire(r.redis(), { metadata: { worker: 'w1' } })).toBe(true);
     try {
       const result = await runTasks([
@@ -58,15 +60,21 @@ describe('call and locks', () => {
         JSON.stringify({ key }),
         '--wait-ms',
         '400',
-        ...r.cli(r.prefix()),
+        ...r.cli(prefix),
       ]);
       expect(result.code).toBe(5);
-      expect(result.stderr).toMatch(
+      const [announced, failure, ...rest] = result.stderr.trimEnd().split('\n');
+      expect(announced).toMatch(
         new RegExp(
-          `^tasks: Lock lock:mutex:job:${key} stayed held for 400 ms \\(--wait-ms\\); held by ${lock.ownerId} \\(worker=w1\\)`,
+          `^Lock ${shown} is held by ${lock.ownerId} \\(worker=w1\\), lease .* left: waiting up to 400 ms \\(--wait-ms\\) for it$`,
         ),
       );
-      expect(isOneLineError(result)).toBe(true);
+      expect(failure).toMatch(
+        new RegExp(
+          `^tasks: Lock ${shown} stayed held for 400 ms \\(--wait-ms\\); held by ${lock.ownerId} \\(worker=w1\\)`,
+        ),
+      );
+      expect(rest).toEqual([]);
       expect(result.ms).toBeGreaterThanOrEqual(400);
     } finally {
       await lock.release(r.redis());
@@ -75,7 +83,8 @@ describe('call and locks', () => {
 
   it('waits for a held mutex and runs as soon as it is released, then releases it', async () => {
     const key = r.lockKey();
-    const lock = new MutexLock(LockedObjectType.JOB, key);
+    const prefix = r.prefix();
+    const lock = appLock(prefix, key);
     expect(await lock.acquire(r.redis())).toBe(true);
     const call = startTasks([
       'call',
@@ -85,16 +94,17 @@ describe('call and locks', () => {
       '--wait-ms',
       '20000',
       '--json',
-      ...r.cli(r.prefix()),
+      ...r.cli(prefix),
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await call.waitFor(
+      new RegExp(`Lock ${escapeRegExp(lock.redisKey)} is held by ${lock.ownerId}.*: waiting up to 20\\.0 s`),
+    );
     expect(call.child.exitCode).toBeNull(); // still waiting
     await lock.release(r.redis());
     const result = await call.done;
     expect(result.code, result.stderr).toBe(0);
     expect(json(result)).toMatchObject({ task: 'Exclusive', result: `ran ${key}` });
-    expect(result.ms).toBeGreaterThanOrEqual(1_000);
-    const rival = new MutexLock(LockedObjectType.JOB, key);
+    const rival = appLock(prefix, key);
     expect(await rival.acquire(r.redis())).toBe(true); // call released its lock
     await rival.release(r.redis());
   });
@@ -119,7 +129,8 @@ describe('call and locks', () => {
 describe('call and Ctrl-C', () => {
   it('stops waiting for a lock on SIGINT and exits 130', async () => {
     const key = r.lockKey();
-    const lock = new MutexLock(LockedObjectType.JOB, key);
+    const prefix = r.prefix();
+    const lock = appLock(prefix, key);
     expect(await lock.acquire(r.redis())).toBe(true);
     try {
       const call = startTasks([
@@ -129,15 +140,25 @@ describe('call and Ctrl-C', () => {
         JSON.stringify({ key }),
         '--wait-ms',
         '30000',
-        ...r.cli(r.prefix()),
+        ...r.cli(prefix),
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await call.waitFor(/is held by .*: waiting up to 30\.0 s/); // the handlers are installed by then
       const result = await call.stop('SIGINT');
       expect(result.code).toBe(130);
-      expect(result.stderr).toBe('tasks: Interrupted: Exclusive was stopped\n');
-      expect(result.ms).toBeLessThan(10_000);
+      expect(result.stderr).toMatch(
+        /: waiting up to 30\.0 s \(--wait-ms\) for it\ntasks: Interrupted: Exclusive was stopped\n$/,
+      );
     } finally {
       await lock.release(r.redis());
     }
   });
 });
+
+/** The lock a task's `MutexLock(JOB, key)` takes in the app under `prefix` (task locks live under the app's prefix). */
+function appLock(prefix: string, key: string): MutexLock {
+  return new MutexLock(LockedObjectType.JOB, key).withPrefix(`{${prefix}}`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,11 +1,28 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@tasks/testing';
+import { createServer, type Server } from 'node:http';
+import { freePort, rawCommand, startRedisServer, type RedisServer } from '@tasks/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, isOneLineError, json, runTasks } from './helpers.js';
+import { FIXTURES, isOneLineError, runTasks, runTasksInProcess } from './helpers.js';
 
-const COMMANDS = ['call', 'submit', 'worker', 'scheduler', 'status', 'dlq', 'locks', 'schedules'];
+const COMMANDS = [
+  'call',
+  'submit',
+  'worker',
+  'scheduler',
+  'status',
+  'show',
+  'list',
+  'events',
+  'cancel',
+  'pause',
+  'resume',
+  'dlq',
+  'locks',
+  'schedules',
+  'dashboard',
+];
 const offline = ['--redis-url', 'redis://127.0.0.1:1']; // never contacted by these tests
 
 describe('help and version', () => {
@@ -18,7 +35,7 @@ describe('help and version', () => {
   });
 
   it.each(COMMANDS)('prints the help of %s with its usage and an example', async (command) => {
-    const result = await runTasks([command, '--help']);
+    const result = await runTasksInProcess([command, '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: tasks ${command}`));
     expect(result.stdout).toMatch(/Examples:\n {2}tasks /);
@@ -53,15 +70,59 @@ describe('usage errors (exit 2, one line, no stack)', () => {
     [['worker', '--size', 'huge', ...offline], /--size must be one of small, medium, large, got 'huge'/],
     [
       ['worker', '--concurrency', 'lots', ...offline],
-      /--concurrency must be an integer of at least 1, got 'lots'/,
+      /--concurrency must be a whole number of at least 1, got 'lots' \(not a number\)/,
     ],
     [['status', '--client', 'redis-py'], /--client must be one of ioredis, node-redis, got 'redis-py'/],
     [['status', '--redis-url', 'localhost:6379'], /--redis-url is not a Redis URL: 'localhost:6379'/],
     [['dlq', 'explode', ...offline], /Unknown dlq action 'explode'/],
     [['dlq', 'purge', ...offline], /either an entry id or --all/],
     [['call', 'Add', '--args'], /Option '--args <value>' argument missing/],
+    [
+      ['submit', 'Add', '--delay-ms', '-5', ...offline],
+      /--delay-ms must be a whole number of at least 0, got '-5'$/m,
+    ],
+    [
+      ['schedules', '--count', '99999999', ...offline],
+      /--count must be a whole number from 1 to 1000, got '99999999'/,
+    ],
+    [['dlq', 'list', '--limit', '0', ...offline], /--limit must be a whole number from 1 to 10000, got '0'/],
+    [['show', ...offline], /Missing the task id: tasks show <id>/],
+    [['cancel', ...offline], /Missing the task id: tasks cancel <id>/],
+    [
+      ['list', ...offline],
+      /Missing --state: one of queued, delayed, running, succeeded, failed, dead-lettered, cancelled/,
+    ],
+    [['list', '--state', 'done', ...offline], /--state must be one of queued, .*, got 'done'/],
+    [
+      ['list', '--state', 'queued', '--limit', '5000', ...offline],
+      /--limit must be a whole number from 1 to 1000, got '5000'/,
+    ],
+    [
+      ['list', '--state', 'failed', '--cursor', '4/1-0', ...offline],
+      /--cursor for --state failed must be the cursor a previous page printed \(whole numbers, one per shard, comma-separated\), got '4\/1-0'/,
+    ],
+    [['events', '--from', 'now', ...offline], /--from now prints nothing without --follow/],
+    [['events', '--follow', '--from', 'yesterday', ...offline], /--from must be start, now or an event id/],
+    [['pause', ...offline], /Say which streams to pause: --priority realtime\|normal\|background, --size/],
+    [
+      ['resume', '--all', '--size', 'small', ...offline],
+      /tasks resume takes --all, or --priority and\/or --size, not both/,
+    ],
+    [
+      ['pause', '--priority', 'urgent', ...offline],
+      /--priority must be one of realtime, normal, background, got 'urgent'/,
+    ],
+    [
+      ['call', 'Add', '--args', '[1,2]', ...offline],
+      /--args must be a JSON object such as \{"to":"ada@example\.org"\}, got an array/,
+    ],
+    [['call', 'Add', '--args', '42', ...offline], /--args must be a JSON object .*, got a number \(42\)/],
+    [
+      ['call', 'Add', '--args', '@missing.json', ...offline],
+      /--args @missing\.json: cannot read .*missing\.json: .*ENOENT/,
+    ],
   ])('%j', async (args, message) => {
-    const result = await runTasks(args);
+    const result = await runTasksInProcess(args);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(isOneLineError(result), result.stderr).toBe(true);
@@ -129,11 +190,11 @@ describe('config errors (exit 3, naming the file and the field)', () => {
   it.each([
     [
       'bad-override',
-      /bad-override\/tasks\.config\.mjs: overrides\.tasks\.Send\.rateLimit\.limit: expected a positive integer, got -1/,
+      /bad-override\/tasks\.config\.mjs: overrides\.limits\.task\.Send\.rate_limit: expected a positive integer, got -1/,
     ],
     [
       'bad-override-file',
-      /tasks\.config\.mjs: overrides file .*overrides\.yaml: tasks\.Send\.concurrencyLimit: expected a positive integer, got "many"/,
+      /tasks\.config\.mjs: overrides file .*overrides\.yaml: limits\.task\.Send\.concurrency_limit: expected a positive integer, got "many"/,
     ],
     [
       'bad-field',
@@ -148,16 +209,80 @@ describe('config errors (exit 3, naming the file and the field)', () => {
   });
 });
 
-describe('an unreachable Redis (exit 4, fast, one line)', () => {
-  it.each(['ioredis', 'node-redis'])('with %s', async (client) => {
+describe('Redis that is not right (exit 4, fast, one line, the same with both clients)', () => {
+  const clients = ['ioredis', 'node-redis'];
+  const PASSWORD = 'cli-Right-pw';
+  let protectedRedis: RedisServer;
+  let http: Server;
+  let httpPort: number;
+  beforeAll(async () => {
+    protectedRedis = await startRedisServer();
+    expect(await rawCommand(protectedRedis.port, `CONFIG SET requirepass ${PASSWORD}`)).toMatch(/^\+OK/);
+    httpPort = await freePort();
+    http = createServer((_, response) => response.end('hello'));
+    await new Promise<void>((resolve) => http.listen(httpPort, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await protectedRedis.destroy();
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  });
+
+  it.each(clients)('nothing listens on the port (%s)', async (client) => {
     const port = await freePort();
     const result = await runTasks(['status', '--client', client, '--redis-url', `redis://127.0.0.1:${port}`]);
     expect(result.code).toBe(4);
+    expect(result.stderr).toBe(
+      `tasks: Redis at redis://127.0.0.1:${port} is unreachable: connection refused (ECONNREFUSED): nothing listens there. ` +
+        'Check that Redis is running there and that the URL (host and port) is right. (URL from --redis-url.)\n',
+    );
+  });
+
+  it.each(clients)(
+    'the password is wrong (%s): an authentication error, the password masked',
+    async (client) => {
+      const url = `redis://:wrong-pw@127.0.0.1:${protectedRedis.port}`;
+      const result = await runTasks(['status', '--client', client], { env: { TASKS_REDIS_URL: url } });
+      expect(result.code).toBe(4);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^tasks: Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${protectedRedis.port} rejected the authentication: WRONGPASS`,
+        ),
+      );
+      expect(result.stderr).toContain('(URL from TASKS_REDIS_URL.)');
+      expect(result.stderr).not.toMatch(/wrong-pw|Start Redis|timed out|within/);
+      expect(isOneLineError(result), result.stderr).toBe(true);
+    },
+  );
+
+  it.each(clients)('a password is required and none given (%s)', async (client) => {
+    const result = await runTasks([
+      'status',
+      '--client',
+      client,
+      '--redis-url',
+      `redis://127.0.0.1:${protectedRedis.port}`,
+    ]);
+    expect(result.code).toBe(4);
     expect(result.stderr).toContain(
-      `Cannot reach Redis at redis://127.0.0.1:${port}: connection refused (ECONNREFUSED)`,
+      'rejected the authentication: it requires a password and none was given (NOAUTH)',
     );
     expect(isOneLineError(result), result.stderr).toBe(true);
-    expect(result.ms).toBeLessThan(5_000);
+  });
+
+  it.each(clients)('an HTTP server listens on the port (%s)', async (client) => {
+    const result = await runTasks([
+      'status',
+      '--client',
+      client,
+      '--redis-url',
+      `redis://127.0.0.1:${httpPort}`,
+    ]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(
+      `tasks: The server at redis://127.0.0.1:${httpPort} does not speak the Redis protocol (its reply starts with "H", like an HTTP server).`,
+    );
+    expect(isOneLineError(result), result.stderr).toBe(true);
   });
 
   it('masks the password of the URL', async () => {
@@ -166,50 +291,5 @@ describe('an unreachable Redis (exit 4, fast, one line)', () => {
     expect(result.code).toBe(4);
     expect(result.stderr).toContain(`redis://app:***@127.0.0.1:${port}`);
     expect(result.stderr).not.toContain('s3cret');
-  });
-});
-
-describe('schedules (no Redis needed)', () => {
-  it('prints the next occurrences of each periodic task as a table', async () => {
-    const result = await runTasks(['schedules', '--count', '3', ...offline]);
-    expect(result.code, result.stderr).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TASK\s+VO\s+SCHEDULE\s+ENABLED\s+NEXT \(UTC\)$/);
-    expect(result.stdout).toMatch(
-      /^Nightly\s+-\s+cron 30 2 \* \* \* UTC\s+yes\s+\d{4}-\d\d-\d\dT02:30:00Z$/m,
-    );
-    expect(result.stdout).toMatch(/^Sweep\s+lhcb\s+every 3600 s/m);
-    expect(result.stdout).toMatch(/^Sweep\s+atlas\s+every 3600 s/m);
-    expect(lines.filter((line) => /T02:30:00Z$/.test(line))).toHaveLength(3);
-  });
-
-  it('prints them as JSON, consecutive and in the future', async () => {
-    const before = Date.now();
-    const result = await runTasks(['schedules', '--json', '--count', '4', '--vos', 'cms', ...offline]);
-    expect(result.code, result.stderr).toBe(0);
-    const rows =
-      json<Array<{ task: string; vo: string | null; schedule: unknown; enabled: boolean; next: string[] }>>(
-        result,
-      );
-    expect(rows.map((r) => `${r.task}${r.vo ? `[${r.vo}]` : ''}`)).toEqual(['Nightly', 'Sweep[cms]', 'Tick']);
-    const nightly = rows[0];
-    expect(nightly?.schedule).toEqual({ kind: 'cron', expression: '30 2 * * *', timezone: 'UTC' });
-    const times = (nightly?.next ?? []).map((t) => Date.parse(t));
-    expect(times).toHaveLength(4);
-    expect(times[0]).toBeGreaterThan(before);
-    for (let i = 1; i < times.length; i++) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBe(86_400_000);
-  });
-
-  it('loads a TypeScript config (through jiti) and applies its overrides', async () => {
-    const result = await runTasks(['schedules', '--json', '--count', '1', ...offline], {
-      cwd: join(FIXTURES, 'ts'),
-    });
-    expect(result.code, result.stderr).toBe(0);
-    const [weekly] = json<Array<{ task: string; schedule: { timezone: string }; next: string[] }>>(result);
-    expect(weekly?.task).toBe('Weekly');
-    expect(weekly?.schedule.timezone).toBe('Europe/Zurich');
-    const next = new Date(weekly?.next[0] ?? '');
-    expect(next.getUTCDay()).toBe(1); // Monday 09:00 in Zurich: 08:00Z in winter, 07:00Z in summer
-    expect([7, 8]).toContain(next.getUTCHours());
   });
 });

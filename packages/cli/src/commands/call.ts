@@ -1,5 +1,6 @@
-import { inspectLockKey } from '@tasks/locks';
-import { isTasksError } from '@tasks/redis';
+import { BaseLimiter, inspectLockKey } from '@tasks/locks';
+import type { BaseTask } from '@tasks/core';
+import { isTasksError, type RedisAdapter } from '@tasks/redis';
 import { integerOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { CliError, TaskRunError, describeThrown, stringField } from '../errors.js';
@@ -14,6 +15,10 @@ const INFRASTRUCTURE = new Set([
   'PAYLOAD_TOO_LARGE',
   'UNKNOWN_TASK',
   'REDIS_ERROR',
+  'REDIS_UNREACHABLE',
+  'REDIS_AUTH',
+  'REDIS_PROTOCOL',
+  'REDIS_TIMEOUT',
 ]);
 
 /** `tasks call <task>`: runs a task interactively and prints its result. */
@@ -28,7 +33,11 @@ export const callCommand: CommandSpec = {
     'are skipped. The result is printed as JSON on stdout. Exit code 1 if the task throws, 5 if a ' +
     'lock stayed held for --wait-ms, 130 on Ctrl-C.',
   options: {
-    args: { type: 'string', value: 'JSON', help: "the task's arguments as JSON (default {})" },
+    args: {
+      type: 'string',
+      value: 'JSON',
+      help: "the task's arguments: a JSON object, @file.json, or - for stdin (default {})",
+    },
     'wait-ms': { type: 'string', value: 'N', help: 'how long to wait for a held lock (default 60000)' },
   },
   examples: [
@@ -37,7 +46,7 @@ export const callCommand: CommandSpec = {
   ],
   config: 'required',
   async run(session, { args, values }) {
-    const task = buildTask(session, args[0], values);
+    const task = await buildTask(session, args[0], values);
     noMoreArgs(args, 1, 'call');
     const waitMs = integerOption(values, 'wait-ms', 60_000);
     await session.redis();
@@ -45,6 +54,7 @@ export const callCommand: CommandSpec = {
     const dispose = onStopSignal((signal) => controller.abort(new Error(`received ${signal}`)));
     const started = Date.now();
     try {
+      if (waitMs > 0) await announceHeldLocks(session, task, waitMs);
       const result = await session.app.call(task, { waitMs, signal: controller.signal });
       const durationMs = Date.now() - started;
       if (session.out.json)
@@ -78,20 +88,41 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
 
+/** Says which structural lock `call` is about to wait for, and who holds it. */
+async function announceHeldLocks(
+  session: Session,
+  task: BaseTask<unknown, unknown>,
+  waitMs: number,
+): Promise<void> {
+  const redis = await session.redis();
+  for (const lock of session.app.locksOf(task)) {
+    if (lock instanceof BaseLimiter) continue; // interactive runs skip limiters
+    const holder = await describeHolder(redis, lock.redisKey);
+    if (holder === null) continue;
+    session.out.note(
+      `Lock ${lock.redisKey} is held${holder}: waiting up to ${formatDuration(waitMs)} (--wait-ms) for it`,
+    );
+  }
+}
+
+/** `; held by <owner> (meta), lease 2.0 s left`, `''` when unknown, `null` when not held. */
+async function describeHolder(redis: RedisAdapter, key: string): Promise<string | null> {
+  try {
+    const info = await inspectLockKey(redis, key);
+    const first = info?.holders[0];
+    if (!first) return null;
+    const meta = formatFields(first.metadata);
+    return ` by ${first.ownerId}${meta ? ` (${meta})` : ''}, lease ${formatDuration(first.ttlMs)} left`;
+  } catch {
+    return ''; // the explanation is a bonus
+  }
+}
+
 /** A LockUnavailableError, explained with who holds the lock. */
 async function lockHeld(session: Session, error: Error, waitMs: number): Promise<CliError> {
   const key = stringField(error, 'key');
-  let holder = '';
-  try {
-    const info = await inspectLockKey(await session.redis(), key);
-    const first = info?.holders[0];
-    if (first) {
-      const meta = formatFields(first.metadata);
-      holder = `; held by ${first.ownerId}${meta ? ` (${meta})` : ''}, lease ${formatDuration(first.ttlMs)} left`;
-    }
-  } catch {
-    // The explanation is a bonus: the error stands without it.
-  }
+  const described = await describeHolder(await session.redis(), key);
+  const holder = described ? `; held${described}` : '';
   return new CliError(
     'LOCK_UNAVAILABLE',
     ExitCode.LOCK_UNAVAILABLE,

@@ -46,7 +46,7 @@ export const dlqCommand: CommandSpec = {
 
 async function list(session: Session, { args, values }: CommandInput): Promise<ExitCode> {
   noMoreArgs(args, 1, 'dlq list');
-  const limit = integerOption(values, 'limit', 50, 1);
+  const limit = integerOption(values, 'limit', 50, 1, 10_000);
   const offset = integerOption(values, 'offset', 0);
   await session.redis();
   const [entries, size] = await Promise.all([

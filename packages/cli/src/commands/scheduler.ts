@@ -2,7 +2,8 @@ import { Activity } from '../activity.js';
 import { listOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatDuration, redactUrl } from '../format.js';
+import { formatDuration } from '../format.js';
+import { REDIS_CHECKS_OPTION, redisChecksOf } from './doctor.js';
 import { nextStopSignal, noMoreArgs } from './shared.js';
 
 /** `tasks scheduler`: runs the (singleton) scheduler until SIGINT/SIGTERM. */
@@ -16,6 +17,7 @@ export const schedulerCommand: CommandSpec = {
     'when it becomes the leader and for each occurrence it submits or skips (NDJSON with --json). ' +
     'On SIGINT or SIGTERM it hands the lease over at once and exits 0.',
   options: {
+    'redis-checks': REDIS_CHECKS_OPTION,
     vos: {
       type: 'string',
       value: 'LIST',
@@ -30,8 +32,12 @@ export const schedulerCommand: CommandSpec = {
   async run(session, { args, values }) {
     noMoreArgs(args, 0, 'scheduler');
     const vos = listOption(values, 'vos') ?? session.config?.vos;
+    const redisChecks = redisChecksOf(values);
     await session.redis();
-    const scheduler = session.app.createScheduler(vos ? { vos } : {});
+    const scheduler = session.app.createScheduler({
+      ...(vos ? { vos } : {}),
+      ...(redisChecks ? { redisChecks } : {}),
+    });
     const activity = new Activity(session.out, session.app, (a) => {
       const role = scheduler.isLeader ? 'leader' : 'standby';
       return `scheduler · ${role} · submitted ${a.counts.submitted} · skipped ${a.counts.skipped} · up ${formatDuration(Date.now() - a.startedAt)}`;
@@ -39,7 +45,7 @@ export const schedulerCommand: CommandSpec = {
     const stop = nextStopSignal();
     const running = scheduler.run();
     session.out.note(
-      `Scheduler ${scheduler.instanceId} started: prefix ${session.prefix}, ${redactUrl(session.redisUrl)}. Stop with Ctrl-C.`,
+      `Scheduler ${scheduler.instanceId} started: prefix ${session.prefix}, ${session.shownUrl}. Stop with Ctrl-C.`,
     );
     try {
       await Promise.race([stop.signal, running]);

@@ -1,130 +1,85 @@
-import { PeriodicBaseTask, PeriodicVoAwareBaseTask, taskNameOf, type TaskClass } from '@tasks/core';
-import { describeSchedule, type Schedule } from '@tasks/schedules';
 import { integerOption, listOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
-import { describeThrown } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatInstant } from '../format.js';
-import type { Session } from '../session.js';
+import { formatDuration } from '../format.js';
 import { renderTable } from '../table.js';
+import { rowCells, scheduleRows } from './schedules-rows.js';
 import { noMoreArgs } from './shared.js';
 
-/** One periodic task (per VO), as `schedules` reports it. */
-interface ScheduleRow {
-  readonly task: string;
-  readonly vo: string | null;
-  readonly schedule: unknown;
-  readonly description: string;
-  readonly enabled: boolean;
-  readonly next: string[];
-}
+/** Most occurrences `--count` may ask for per entry: a preview, not a batch computation. */
+export const MAX_SCHEDULE_COUNT = 1000;
 
-/** `tasks schedules`: the next occurrences of each periodic task. */
+/** `tasks schedules`: the timetable the scheduler stored in Redis. */
 export const schedulesCommand: CommandSpec = {
   name: 'schedules',
-  summary: 'next occurrences of each periodic task',
+  summary: 'the stored timetable: next and last run of each periodic task, skips, ended/disabled',
   usage: ['schedules [--count N] [--vos a,b,c]'],
   description:
-    'Lists every periodic task of the config (one row per VO for VO-aware ones) with its schedule ' +
-    '(configuration overrides applied), whether it is enabled, and its next --count occurrences in ' +
-    'UTC. Computed from the schedules alone: it does not need Redis.',
+    'Reads the timetable the scheduler keeps in Redis under --prefix — what it will really do, ' +
+    'after skips, misfires and configuration changes: for each periodic entry (one per VO for ' +
+    'VO-aware tasks) its status (active, ended, disabled, failing), its stored next run and, with ' +
+    `--count N (1 to ${MAX_SCHEDULE_COUNT}, default 1), the occurrences that follow it; its last run ` +
+    "and that task's outcome, the occurrences skipped because the previous run still held its " +
+    'mutex, and the schedule. Entries of the config that no scheduler has stored yet are shown ' +
+    'as "not scheduled". Also shows the leader and its lease. Times are UTC.',
   options: {
-    count: { type: 'string', value: 'N', help: 'occurrences per task (default 5)' },
-    vos: { type: 'string', value: 'LIST', help: "VOs of the VO-aware tasks (default: the config's vos)" },
+    count: {
+      type: 'string',
+      value: 'N',
+      help: `runs to show per entry, 1 to ${MAX_SCHEDULE_COUNT} (default 1)`,
+    },
+    vos: {
+      type: 'string',
+      value: 'LIST',
+      help: "VOs expected for VO-aware tasks (default: the config's vos)",
+    },
   },
   examples: [
-    ['tasks schedules', 'the next 5 runs of each periodic task'],
-    ['tasks schedules --count 1 --json', 'the next run of each, as JSON'],
+    ['tasks schedules', 'the timetable, one line per entry'],
+    ['tasks schedules --count 3 --json', 'with the next 3 runs of each, as JSON'],
   ],
   config: 'required',
   async run(session, { args, values }) {
     noMoreArgs(args, 0, 'schedules');
-    const count = integerOption(values, 'count', 5, 1);
-    const rows = await scheduleRows(session, count, listOption(values, 'vos'));
+    const count = integerOption(values, 'count', 1, 1, MAX_SCHEDULE_COUNT);
+    const configured = session.config?.vos;
+    const vos =
+      listOption(values, 'vos') ?? (typeof configured === 'function' ? await configured() : configured) ?? [];
+    await session.redis(); // connects (bounded) before reading anything
+    const timetable = await session.app.timetable();
+    const rows = await scheduleRows(session.app, timetable.entries, vos, count);
+    const leader = timetable.leader
+      ? {
+          instanceId: timetable.leader.instanceId,
+          fencingToken: timetable.leader.fencingToken,
+          leaseMsLeft: timetable.leader.leaseMs,
+        }
+      : null;
     if (session.out.json) {
-      session.out.data(rows.map(({ description: _description, ...row }) => row));
+      session.out.data({ prefix: session.prefix, leader, entries: rows });
       return ExitCode.OK;
     }
+    const lead = leader
+      ? `Scheduler: ${leader.instanceId} leads (fencing token ${leader.fencingToken}, lease ${formatDuration(leader.leaseMsLeft)} left)`
+      : 'Scheduler: no leader';
     if (rows.length === 0) {
-      session.out.print('No periodic tasks in the config.');
+      session.out.print(`${lead}\nNo periodic tasks in the config or the timetable.`);
       return ExitCode.OK;
     }
-    session.out.print(
-      renderTable(
-        [
-          { header: 'TASK' },
-          { header: 'VO' },
-          { header: 'SCHEDULE' },
-          { header: 'ENABLED' },
-          { header: 'NEXT (UTC)' },
-        ],
-        rows.flatMap((row) =>
-          (row.next.length > 0 ? row.next : ['(no more occurrences)']).map((next, i) =>
-            i === 0
-              ? [row.task, row.vo ?? '-', row.description, row.enabled ? 'yes' : 'no', next]
-              : ['', '', '', '', next],
-          ),
-        ),
-      ),
+    const table = renderTable(
+      [
+        { header: 'TASK' },
+        { header: 'VO' },
+        { header: 'STATUS' },
+        { header: 'NEXT (UTC)' },
+        { header: 'LAST RUN' },
+        { header: 'OUTCOME' },
+        { header: 'SKIPPED', align: 'right' },
+        { header: 'SCHEDULE' },
+      ],
+      rows.flatMap(rowCells),
     );
+    session.out.print(`${lead}\n\n${table}`);
     return ExitCode.OK;
   },
 };
-
-async function scheduleRows(
-  session: Session,
-  count: number,
-  vosOption: string[] | undefined,
-): Promise<ScheduleRow[]> {
-  const app = session.app;
-  const configured = session.config?.vos;
-  const vos = vosOption ?? (typeof configured === 'function' ? await configured() : (configured ?? []));
-  const rows: ScheduleRow[] = [];
-  for (const name of app.taskNames) {
-    const cls = app.taskClass(name);
-    if (!(cls.prototype instanceof PeriodicBaseTask)) continue;
-    const voList = cls.prototype instanceof PeriodicVoAwareBaseTask ? vos : [null];
-    for (const vo of voList) rows.push(rowOf(session, cls, vo, count));
-  }
-  return rows;
-}
-
-function rowOf(session: Session, cls: TaskClass, vo: string | null, count: number): ScheduleRow {
-  const task = taskNameOf(cls);
-  const schedule = session.app.scheduleOf(cls, vo);
-  const enabled = session.app.config.override(task, vo).enabled;
-  if (!schedule) return { task, vo, schedule: null, description: '(none)', enabled, next: [] };
-  const data = dataOf(schedule);
-  return { task, vo, schedule: data, description: describe(data), enabled, next: preview(schedule, count) };
-}
-
-function preview(schedule: Schedule, count: number): string[] {
-  try {
-    return schedule.preview(count).map((date) => formatInstant(date.getTime()));
-  } catch (error) {
-    return [`error: ${describeThrown(error)}`];
-  }
-}
-
-function dataOf(schedule: Schedule): unknown {
-  try {
-    return describeSchedule(schedule);
-  } catch {
-    return null;
-  }
-}
-
-function describe(data: unknown): string {
-  const d = data as {
-    kind?: string;
-    seconds?: number;
-    expression?: string;
-    rule?: string;
-    timezone?: string;
-  } | null;
-  if (!d?.kind) return '(custom)';
-  const zone = d.timezone ? ` ${d.timezone}` : '';
-  if (d.kind === 'interval') return `every ${d.seconds} s`;
-  if (d.kind === 'cron') return `cron ${d.expression}${zone || ' UTC'}`;
-  return `rrule ${d.rule}${zone}`;
-}

@@ -1,21 +1,23 @@
 import type { BaseTask } from '@tasks/core';
-import { jsonOption, type OptionValues } from '../args.js';
+import { taskArgsOption, type OptionValues } from '../args.js';
 import { UsageError, describeThrown } from '../errors.js';
 import type { Session } from '../session.js';
 
 /**
- * Builds the task `name` from `--args` (JSON, default `{}`), as `submit` and `call` do.
- * @throws UsageError (missing name, bad JSON, a constructor that refuses the args) or UnknownTaskError.
+ * Builds the task `name` from `--args` (a JSON object inline, `@file` or `-` for stdin;
+ * default `{}`), as `submit` and `call` do.
+ * @throws UsageError (missing name, bad JSON, not an object, a constructor that refuses the
+ * args) or UnknownTaskError.
  */
-export function buildTask(
+export async function buildTask(
   session: Session,
   name: string | undefined,
   values: OptionValues,
-): BaseTask<unknown, unknown> {
+): Promise<BaseTask<unknown, unknown>> {
   if (name === undefined)
     throw new UsageError(`Missing the task name. Known tasks: ${session.app.taskNames.join(', ')}`);
   const cls = session.app.taskClass(name);
-  const args = jsonOption(values, 'args', {});
+  const args = await taskArgsOption(values, { cwd: session.io.cwd, stdin: session.io.stdin });
   try {
     return new cls(args);
   } catch (error) {

@@ -18,7 +18,11 @@ export const submitCommand: CommandSpec = {
     'it and prints the result: exit code 1 if it failed or was dead-lettered, 6 if no result came ' +
     'within --timeout-ms (the task may still run later).',
   options: {
-    args: { type: 'string', value: 'JSON', help: "the task's arguments as JSON (default {})" },
+    args: {
+      type: 'string',
+      value: 'JSON',
+      help: "the task's arguments: a JSON object, @file.json, or - for stdin (default {})",
+    },
     'delay-ms': { type: 'string', value: 'N', help: 'run it no earlier than N ms from now' },
     label: {
       type: 'string',
@@ -35,7 +39,7 @@ export const submitCommand: CommandSpec = {
   ],
   config: 'required',
   async run(session, { args, values }) {
-    const task = buildTask(session, args[0], values);
+    const task = await buildTask(session, args[0], values);
     noMoreArgs(args, 1, 'submit');
     const delayMs = integerOption(values, 'delay-ms', 0);
     const labels = labelsOf(values);
@@ -59,6 +63,7 @@ export const submitCommand: CommandSpec = {
       session.out.note(
         `Submitted ${name} as ${handle.id}; waiting up to ${formatDuration(timeoutMs)} for its result`,
       );
+    await warnWithoutWorker(session, name, task.size);
     return waitForResult(session, name, handle.id, () => handle.result({ timeoutMs }));
   },
 };
@@ -92,6 +97,26 @@ async function waitForResult(
     }
     throw error;
   }
+}
+
+/** How recent a worker's registry record must be for it to count as alive. */
+const LIVE_WORKER_MS = 60_000;
+
+/** `submit --wait` would wait silently for nothing when no live worker serves the task's size. */
+async function warnWithoutWorker(session: Session, name: string, size: string): Promise<void> {
+  const now = Date.now();
+  const workers = (await session.app.status()).workers as ReadonlyArray<{
+    lastSeen: number;
+    sizes?: unknown;
+  }>;
+  const serving = workers.filter(
+    (w) => now - w.lastSeen < LIVE_WORKER_MS && (!Array.isArray(w.sizes) || w.sizes.includes(size)),
+  );
+  if (serving.length > 0) return;
+  session.out.note(
+    `Warning: no live worker serves ${size} tasks under prefix '${session.prefix}' at ${session.shownUrl}: ` +
+      `${name} waits in its queue until one starts (tasks worker${size === 'medium' ? '' : ` --size ${size}`}).`,
+  );
 }
 
 function labelsOf(values: OptionValues): Record<string, string> | undefined {

@@ -4,7 +4,8 @@ import { integerOption, listOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatDuration, redactUrl } from '../format.js';
+import { formatDuration } from '../format.js';
+import { REDIS_CHECKS_OPTION, redisChecksOf } from './doctor.js';
 import { nextStopSignal, noMoreArgs } from './shared.js';
 
 /** `tasks worker`: runs a worker until SIGINT/SIGTERM, then shuts it down gracefully. */
@@ -19,13 +20,18 @@ export const workerCommand: CommandSpec = {
     'fetching, lets running tasks finish within --shutdown-timeout-ms, aborts the rest (they are ' +
     'redelivered), and exits 0. A second signal exits at once.',
   options: {
+    'redis-checks': REDIS_CHECKS_OPTION,
     size: {
       type: 'string',
       multiple: true,
       value: 'SIZE',
       help: 'sizes to serve: small, medium, large (repeatable or comma-separated; default all)',
     },
-    concurrency: { type: 'string', value: 'N', help: 'tasks run at once, per size (default 10)' },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      help: 'tasks run at once, in total across the sizes (default 10)',
+    },
     'shutdown-timeout-ms': {
       type: 'string',
       value: 'N',
@@ -33,7 +39,7 @@ export const workerCommand: CommandSpec = {
     },
   },
   examples: [
-    ['tasks worker', 'serve every size, 10 tasks at a time per size'],
+    ['tasks worker', 'serve every size, 10 tasks at a time'],
     ['tasks worker --size large --concurrency 2', 'a worker for the large tasks only'],
   ],
   config: 'required',
@@ -42,8 +48,13 @@ export const workerCommand: CommandSpec = {
     const sizes = sizesOf(listOption(values, 'size'));
     const concurrency = integerOption(values, 'concurrency', 10, 1);
     const timeoutMs = integerOption(values, 'shutdown-timeout-ms', 10_000);
+    const redisChecks = redisChecksOf(values);
     await session.redis();
-    const worker = session.app.createWorker({ ...(sizes ? { sizes } : {}), concurrency });
+    const worker = session.app.createWorker({
+      ...(sizes ? { sizes } : {}),
+      concurrency,
+      ...(redisChecks ? { redisChecks } : {}),
+    });
     const activity = new Activity(session.out, session.app, (a) => {
       const c = a.counts;
       return `${worker.running.length} running · ${c.succeeded} succeeded · ${c.failed} failed · ${c.retried} retried · ${c.deadLettered} dead-lettered · up ${formatDuration(Date.now() - a.startedAt)}`;
@@ -52,7 +63,7 @@ export const workerCommand: CommandSpec = {
     const running = worker.run();
     session.out.note(
       `Worker ${worker.id} started: sizes ${worker.sizes.join(',')}, concurrency ${concurrency}, ` +
-        `prefix ${session.prefix}, ${redactUrl(session.redisUrl)}. Stop with Ctrl-C.`,
+        `prefix ${session.prefix}, ${session.shownUrl}. Stop with Ctrl-C.`,
     );
     try {
       const signal = await Promise.race([stop.signal, running.then(() => null)]);
