@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Sums every vitest JSON report written by this run (packages/*/.test-results/vitest.json,
-// examples/*/.test-results/vitest.json) and prints the plain closing line CI reads:
+// Sums every vitest JSON report written by this run (packages/*, examples/*, tools/*, bench and
+// faults: <package>/.test-results/vitest.json) and prints the plain closing line CI reads:
 //   N passed, N failed
 // With --failed-run (turbo failed before the summary) a run with no failing test still counts one failure.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
-for (const dir of ['packages', 'examples', 'bench', 'faults']) {
+for (const dir of ['packages', 'examples', 'tools', 'bench', 'faults']) {
   const base = join(root, dir);
   if (!existsSync(base)) continue;
   const names = dir === 'bench' || dir === 'faults' ? ['.'] : readdirSync(base);

@@ -28,7 +28,7 @@ export class Reindex extends BaseTask<{ index: string }, { index: string; docume
     return [new MutexLock(LockedObjectType.JOB, `index-${this.args.index}`, { prefix })];
   }
   async execute(): Promise<{ index: string; documents: number }> {
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // long enough to be seen holding it
+    await new Promise((resolve) => setTimeout(resolve, 8000)); // long enough to be seen holding it
     return { index: this.args.index, documents: 4096 };
   }
 }

@@ -1,9 +1,9 @@
 // @tasks/core through ioredis: a worker, tasks of several priorities and sizes, one retried,
 // one dead-lettered, then the results and the queue status. `npx -y pnpm@12.4.2 example core-ioredis`
+// (from a clone), or `node main.mjs` with TASKS_REDIS_URL pointing at your Redis.
 import { BaseTask, createTaskApp, Priority, Size } from '@tasks/core';
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { ExponentialBackoff } from '@tasks/retry';
-import { deleteKeysWithPrefix, exampleRedis } from '@tasks/testing';
 
 class Thumbnail extends BaseTask {
   priority = Priority.REALTIME;
@@ -31,16 +31,22 @@ class Invoice extends BaseTask {
   }
 }
 
-const server = await exampleRedis();
-const redis = createIoredisAdapter(server.url); // the adapter owns this connection
+const url = process.env.TASKS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redis = createIoredisAdapter(url); // the adapter owns this connection
+try {
+  await redis.command(['PING']); // fails fast and says why: unreachable, wrong password, not Redis
+} catch (error) {
+  console.error(`✗ ${error.message}`);
+  await redis.close();
+  process.exit(1);
+}
 const prefix = `example-core-ioredis:${process.pid}`; // every key of the example lives under it
 const app = createTaskApp({ redis, prefix, tasks: [Thumbnail, FetchRates, Invoice] });
 app.on('succeeded', (e) => console.log(`  ✓ ${e.name} (attempt ${e.attempt}, ${e.durationMs} ms)`));
 app.on('retried', (e) => console.log(`  ↻ ${e.name} will run again (attempt ${e.attempt})`));
 app.on('deadLettered', (e) => console.log(`  ✗ ${e.name} dead-lettered: ${e.reason}`));
 
-const worker = app.createWorker({ concurrency: 4 });
-const running = worker.run();
+app.createWorker({ concurrency: 4 }).run();
 try {
   console.log('Submitting 5 tasks...');
   const tasks = [
@@ -69,9 +75,7 @@ try {
   );
   console.log(`DLQ: ${dead.taskName} ${JSON.stringify(dead.args)} — ${dead.reason}`);
 } finally {
-  await worker.close();
-  await running;
-  await deleteKeysWithPrefix(redis, `{${prefix}}`);
+  await app.close({ closeRedis: false }); // the worker stops gracefully
+  for await (const key of redis.scan(`${app.keys.root}*`)) await redis.command(['DEL', key], { key });
   await redis.close();
-  await server.stop();
 }

@@ -1,9 +1,10 @@
 // @tasks/core through node-redis, on a client you own: a delayed task, labels, result records,
 // and an interactive call() under a mutex. `npx -y pnpm@12.4.2 example core-node-redis`
+// (from a clone), or `node main.mjs` with TASKS_REDIS_URL pointing at your Redis.
 import { BaseTask, createTaskApp, Size } from '@tasks/core';
 import { LockedObjectType, MutexLock } from '@tasks/locks';
+import { maskRedisUrl } from '@tasks/redis';
 import { createNodeRedisAdapter } from '@tasks/redis-node';
-import { deleteKeysWithPrefix, exampleRedis } from '@tasks/testing';
 import { createClient } from 'redis';
 
 const prefix = `example-core-node-redis:${process.pid}`; // every key of the example lives under it
@@ -26,12 +27,22 @@ class RebuildIndex extends BaseTask {
   }
 }
 
-const server = await exampleRedis();
-const client = await createClient({ url: server.url }).connect(); // yours: the adapter never closes it
+const url = process.env.TASKS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Your own client: the adapter uses it and never closes it. An adapter built from a URL
+// (createNodeRedisAdapter(url)) connects and fails fast by itself; node-redis' own connect()
+// retries forever on a wrong URL or password, so the first error ends the wait here.
+const client = createClient({ url });
+try {
+  await Promise.race([client.connect(), new Promise((_, reject) => client.once('error', reject))]);
+} catch (error) {
+  client.destroy();
+  console.error(`✗ cannot connect to Redis at ${maskRedisUrl(url)}: ${error.message}`);
+  process.exit(1);
+}
+client.on('error', () => undefined); // from now on, failures reach the commands that hit them
 const redis = createNodeRedisAdapter(client);
 const app = createTaskApp({ redis, prefix, tasks: [Reminder, RebuildIndex] });
-const worker = app.createWorker({ sizes: [Size.SMALL, Size.MEDIUM], concurrency: 2 });
-const running = worker.run();
+app.createWorker({ sizes: [Size.SMALL, Size.MEDIUM], concurrency: 2 }).run();
 try {
   const submittedAt = Date.now();
   const later = await app.submit(new Reminder({ who: 'grace' }), {
@@ -52,7 +63,7 @@ try {
   console.log(`  result: ${JSON.stringify(await app.call(new RebuildIndex({ index: 'books' })))}`);
 
   const holder = new MutexLock(LockedObjectType.JOB, 'index-books', { prefix });
-  await holder.acquire(redis);
+  if (!(await holder.acquire(redis))) throw new Error('the index lock is unexpectedly held');
   try {
     await app.call(new RebuildIndex({ index: 'books' }), { waitMs: 300 });
   } catch (error) {
@@ -61,11 +72,10 @@ try {
     await holder.release(redis);
   }
 } finally {
-  await worker.close();
-  await running;
-  await deleteKeysWithPrefix(redis, `{${prefix}}`);
-  await deleteKeysWithPrefix(redis, `${prefix}:`); // the lock keys
-  await redis.close();
-  await client.close();
-  await server.stop();
+  await app.close({ closeRedis: false }); // the worker stops gracefully
+  for (const pattern of [`${app.keys.root}*`, `${prefix}:*`])
+    // the app's keys and the lock's
+    for await (const key of redis.scan(pattern)) await redis.command(['DEL', key], { key });
+  await redis.close(); // closes what the adapter opened, never your client...
+  await client.close(); // ...so you do
 }

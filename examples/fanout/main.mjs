@@ -1,9 +1,9 @@
 // Fan-out / fan-in: a task spawns one child per page, and a callback fires exactly once when
 // every child has succeeded, reading all their results. A second album has a broken page: its
-// failure callback fires instead. `npx -y pnpm@12.4.2 example fanout`
+// failure callback fires instead. `npx -y pnpm@12.4.2 example fanout` (from a clone), or
+// `node main.mjs` with TASKS_REDIS_URL pointing at your Redis.
 import { BaseTask, createTaskApp, spawnWithCallback } from '@tasks/core';
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
-import { deleteKeysWithPrefix, exampleRedis } from '@tasks/testing';
 
 const finished = new Map(); // album -> what its callback saw
 let done;
@@ -47,8 +47,15 @@ class DigitiseAlbum extends BaseTask {
   }
 }
 
-const server = await exampleRedis();
-const redis = createIoredisAdapter(server.url);
+const url = process.env.TASKS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redis = createIoredisAdapter(url); // the adapter owns this connection
+try {
+  await redis.command(['PING']); // fails fast and says why: unreachable, wrong password, not Redis
+} catch (error) {
+  console.error(`✗ ${error.message}`);
+  await redis.close();
+  process.exit(1);
+}
 const prefix = `example-fanout:${process.pid}`; // every key of the example lives under it
 const app = createTaskApp({
   redis,
@@ -56,24 +63,22 @@ const app = createTaskApp({
   tasks: [OcrPage, PublishAlbum, ReportBrokenAlbum, DigitiseAlbum],
 });
 app.on('groupFired', (e) => console.log(`  group ${e.groupId.slice(0, 8)} fired: ${e.outcome}`));
-const worker = app.createWorker({ concurrency: 8 });
-const running = worker.run();
+app.createWorker({ concurrency: 8 }).run();
 try {
   console.log('Fanning out...');
   await app.submit(
     new DigitiseAlbum({ album: 'holiday', pages: ['beach', 'hills', 'harbour', 'market', 'sunset'] }),
   );
   await app.submit(new DigitiseAlbum({ album: 'attic', pages: ['letter', 'torn', 'diary'] }));
-  await Promise.race([
-    allDone,
-    new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 15_000)),
-  ]);
+  let timer;
+  const timeout = new Promise(
+    (_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 15_000)),
+  );
+  await Promise.race([allDone, timeout]).finally(() => clearTimeout(timer)); // no timer left to wait for
   console.log('\nCallbacks:');
   for (const [album, outcome] of finished) console.log(`  ${album.padEnd(8)} ${outcome}`);
 } finally {
-  await worker.close();
-  await running;
-  await deleteKeysWithPrefix(redis, `{${prefix}}`);
+  await app.close({ closeRedis: false }); // the worker stops gracefully
+  for await (const key of redis.scan(`${app.keys.root}*`)) await redis.command(['DEL', key], { key });
   await redis.close();
-  await server.stop();
 }

@@ -1,6 +1,6 @@
 // @tasks/locks in one run: every lock prints what happens. `npx -y pnpm@12.4.2 example locks`
+// (from a clone), or `node main.mjs` with TASKS_REDIS_URL pointing at your Redis.
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
-import { exampleRedis } from '@tasks/testing';
 import {
   ConcurrencyLimiter,
   ExclusiveRWLock,
@@ -12,8 +12,15 @@ import {
 } from '@tasks/locks';
 
 const { JOB, TASK } = LockedObjectType;
-const server = await exampleRedis();
-const redis = createIoredisAdapter(server.url);
+const url = process.env.TASKS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redis = createIoredisAdapter(url); // the adapter owns this connection
+try {
+  await redis.command(['PING']); // fails fast and says why: unreachable, wrong password, not Redis
+} catch (error) {
+  console.error(`✗ ${error.message}`);
+  await redis.close();
+  process.exit(1);
+}
 const prefix = `example-locks:${process.pid}`; // every key of this example lives under it
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(...a);
@@ -33,14 +40,15 @@ try {
 
   log('\n2. Readers share, a writer waits for them, then excludes them');
   const readers = [1, 2, 3].map(() => new SharedRWLock(JOB, 'catalog', { prefix }));
-  for (const r of readers) await r.acquire(redis);
+  for (const r of readers) if (!(await r.acquire(redis))) throw new Error('a reader was refused');
   log(`   3 readers in; holders: ${(await readers[0].inspect(redis)).map((h) => h.role).join(', ')}`);
   const writer = new ExclusiveRWLock(JOB, 'catalog', { prefix });
   const writing = writer.acquire(redis, { waitMs: 5000 });
   await sleep(50);
-  log(
-    `   a writer is waiting; a new reader is refused (writer preference): ${await new SharedRWLock(JOB, 'catalog', { prefix }).acquire(redis)}`,
-  );
+  const late = new SharedRWLock(JOB, 'catalog', { prefix });
+  const lateIn = await late.acquire(redis);
+  log(`   a writer is waiting; a new reader is refused (writer preference): ${!lateIn}`);
+  if (lateIn) await late.release(redis); // the writer was not in line yet (a very slow machine)
   for (const r of readers) await r.release(redis);
   log(`   readers gone: writer acquired = ${await writing}`);
   await writer.release(redis);
@@ -57,7 +65,10 @@ try {
   await Promise.all(
     [1, 2, 3, 4, 5].map(async (n) => {
       const slot = new ConcurrencyLimiter(TASK, 'upload', { prefix, limit: 2 });
-      await slot.acquire(redis, { waitMs: 10_000 });
+      if (!(await slot.acquire(redis, { waitMs: 10_000 }))) {
+        log(`   upload ${n}: no slot freed within 10 s, skipped`); // acquire() says false, never throws
+        return;
+      }
       running++;
       log(`   upload ${n} starts (${running} running)`);
       await sleep(100);
@@ -66,6 +77,6 @@ try {
     }),
   );
 } finally {
+  for await (const key of redis.scan(`*${prefix}*`)) await redis.command(['DEL', key], { key });
   await redis.close();
-  await server.stop();
 }

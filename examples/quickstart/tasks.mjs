@@ -26,7 +26,9 @@ export class MonthlyReport extends BaseTask {
 export class SyncAccount extends BaseTask {
   retryPolicy = new ExponentialBackoff({ baseDelaySeconds: 0.2, maxRetries: 3 });
   get executionLocks() {
-    return [new MutexLock(LockedObjectType.JOB, `account-${this.args.account}`, { prefix: this.args.lockPrefix })];
+    return [
+      new MutexLock(LockedObjectType.JOB, `account-${this.args.account}`, { prefix: this.args.lockPrefix }),
+    ];
   }
   async execute(ctx) {
     if (ctx.attempt === 0) throw new Error('upstream timed out');
@@ -79,4 +81,14 @@ export class IndexDocuments extends BaseTask {
   }
 }
 
-export const ALL = [ResizeImage, MonthlyReport, SyncAccount, ChargeCard, Heartbeat, CleanupCache, CountWords, TotalWords, IndexDocuments];
+export const ALL = [
+  ResizeImage,
+  MonthlyReport,
+  SyncAccount,
+  ChargeCard,
+  Heartbeat,
+  CleanupCache,
+  CountWords,
+  TotalWords,
+  IndexDocuments,
+];

@@ -1,6 +1,7 @@
 // Builds the Redis adapter of a fault process: a URL (standalone) or cluster startup nodes.
 import type { RedisAdapter } from '@tasks/redis';
 import { createIoredisAdapter } from '@tasks/redis-ioredis';
+import { createNodeRedisAdapter } from '@tasks/redis-node';
 import { Cluster } from 'ioredis';
 
 /** A connection and how to close everything it opened. */
@@ -12,8 +13,22 @@ export interface FaultConnection {
 /** Cluster startup nodes, as `startRedisCluster().rootNodes` gives them. */
 export type ClusterNodes = ReadonlyArray<{ host: string; port: number }>;
 
+/** The client the suite runs on: `FAULTS_CLIENT` (`ioredis`, the default, or `node-redis`). */
+export function faultClient(): 'ioredis' | 'node-redis' {
+  const name = process.env.FAULTS_CLIENT ?? 'ioredis';
+  if (name !== 'ioredis' && name !== 'node-redis')
+    throw new Error(`FAULTS_CLIENT must be ioredis or node-redis, got ${name}`);
+  return name;
+}
+
+/** An adapter of the {@link faultClient} on a standalone server (the caller closes it). */
+export function adapterFor(url: string): RedisAdapter {
+  return faultClient() === 'node-redis' ? createNodeRedisAdapter(url) : createIoredisAdapter(url);
+}
+
 /**
- * Connects to a standalone server by URL, or to a cluster by its startup nodes. For the
+ * Connects to a standalone server by URL, or to a cluster by its startup nodes, with the
+ * client of {@link faultClient}. For the
  * cluster the ioredis `Cluster` is built here and handed to the adapter, because
  * `createIoredisAdapter({ cluster })` does not build a cluster client (see FAULTS.md, bug 1).
  * Commands wait through reconnects and fail-overs instead of failing after a few retries.
@@ -24,7 +39,14 @@ export function connect(target: string | ClusterNodes): FaultConnection {
   if (ports.includes(6379))
     throw new Error('the fault suite only talks to servers it started itself, never to port 6379');
   if (typeof target === 'string') {
-    const redis = createIoredisAdapter(target);
+    const redis =
+      faultClient() === 'node-redis' ? createNodeRedisAdapter(target) : createIoredisAdapter(target);
+    return { redis, close: () => redis.close() };
+  }
+  if (faultClient() === 'node-redis') {
+    const redis = createNodeRedisAdapter({
+      rootNodes: target.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+    });
     return { redis, close: () => redis.close() };
   }
   const cluster = new Cluster(

@@ -3,7 +3,8 @@
 // what ran, how often, and whether a stale lock holder wrote after a newer one.
 import { BaseTask, PeriodicBaseTask, spawnWithCallback, type Keyspace, type TaskContext } from '@tasks/core';
 import { LockedObjectType, MutexLock, type BaseLock } from '@tasks/locks';
-import { defineScript, type RedisAdapter } from '@tasks/redis';
+import { defineScript, scriptShebang, type RedisAdapter } from '@tasks/redis';
+import { ExponentialBackoff } from '@tasks/retry';
 import { IntervalSeconds } from '@tasks/schedules';
 
 /** Where the side effects of one app go: all under the app's hash tag (one cluster slot). */
@@ -45,11 +46,15 @@ function depsOf(ctx: TaskContext): FaultDeps {
   return deps as FaultDeps;
 }
 
-/** Records one execution atomically. KEYS: done set, count hash. ARGV: task id. Returns the count. */
+/**
+ * Records one execution atomically. KEYS: done set, count hash. ARGV: task id. Returns the count.
+ * It stands for a side effect in another store, so it runs on a full Redis too (`allow-oom`):
+ * the full-Redis scenario counts runs like every other.
+ */
 export const RECORD_RUN = defineScript(
   'faults-record-run',
   2,
-  `redis.call('SADD', KEYS[1], ARGV[1])
+  `${scriptShebang(['allow-oom'])}redis.call('SADD', KEYS[1], ARGV[1])
 return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)`,
 );
 
@@ -71,6 +76,13 @@ redis.call('RPUSH', KEYS[2], ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3])
 return 1`,
 );
 
+/** Counts a run's start (KEYS: starts hash; ARGV: task id), on a full Redis too, as RECORD_RUN. */
+export const RECORD_START = defineScript(
+  'faults-record-start',
+  1,
+  `${scriptShebang(['allow-oom'])}return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)`,
+);
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function recordRun(redis: RedisAdapter, effects: EffectKeys, id: string): Promise<void> {
@@ -80,9 +92,13 @@ async function recordRun(redis: RedisAdapter, effects: EffectKeys, id: string): 
 /** A short task: records its start, sleeps `ms`, then records its run. */
 export class RecordTask extends BaseTask<{ n: number; ms: number }, number> {
   static override taskName = 'FaultRecord';
+  // Its side effects are Redis writes, which a Redis restart can cut off mid-command (node-redis
+  // then rejects the command; ioredis sends it again): like any task that writes to Redis, it
+  // retries rather than failing for good on the first reset connection.
+  override retryPolicy = new ExponentialBackoff({ baseDelaySeconds: 0.1, maxRetries: 5 });
   async execute(ctx: TaskContext): Promise<number> {
     const { effects } = depsOf(ctx);
-    await ctx.redis.command(['HINCRBY', effects.starts, ctx.taskId, 1], { key: effects.starts });
+    await ctx.redis.evalScript(RECORD_START, [effects.starts], [ctx.taskId]);
     if (this.args.ms > 0) await sleep(this.args.ms);
     await recordRun(ctx.redis, effects, ctx.taskId);
     return this.args.n;
@@ -128,7 +144,8 @@ export class StallTask extends BaseTask<StallArgs, number> {
 
   async execute(ctx: TaskContext): Promise<number> {
     const { effects } = depsOf(ctx);
-    const token = this.#locks?.[0]?.fencingToken;
+    // The lock as acquired: the app may have put a copy of ours under its prefix.
+    const token = ctx.locks.find((lock) => lock instanceof MutexLock)?.fencingToken;
     if (token === null || token === undefined) throw new Error('no fencing token after acquisition');
     const event = (text: string): Promise<unknown> =>
       ctx.redis.command(['RPUSH', effects.events, `${text}|${Date.now()}`], { key: effects.events });

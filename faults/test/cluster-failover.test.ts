@@ -91,12 +91,15 @@ describe('5. Redis Cluster fail-over under load', () => {
   );
 
   it('keeps processing after the replica is promoted; reports acknowledged submissions lost', async () => {
-    const { app, effects, prefix } = faultApp(conn.redis, 'cluster');
-    const slot = keySlot(app.keys.root);
+    // The app spread over 3 shards (one per master): the killed master serves shard 0, which
+    // also holds the app-wide keys (the worker registry).
+    const { app, effects, prefix } = faultApp(conn.redis, 'cluster', { shards: 3 });
+    const slot = keySlot(app.keys.tag);
     const { master, replica, waitedMs } = await ownerWithReplica(cluster.rootNodes[0]?.port ?? 0, slot);
     const worker = await startChild('worker', 'w', {
       CLUSTER_NODES: JSON.stringify(cluster.rootNodes),
       PREFIX: prefix,
+      SHARDS: '3',
       IDLE_MS: '2000',
       CONCURRENCY: '8',
     });
@@ -141,7 +144,8 @@ describe('5. Redis Cluster fail-over under load', () => {
       result.lost <= lastSecond &&
       worker.alive();
     recordScenario(FILE, {
-      scenario: '5. Redis Cluster 3 masters × 1 replica, master of the app slot killed (SIGKILL)',
+      scenario:
+        '5. Redis Cluster 3 masters × 1 replica, app on 3 shards (`shards: 3`), the master of shard 0 killed (SIGKILL)',
       submitted: result.submitted,
       completed: result.completed,
       duplicates: result.duplicates,

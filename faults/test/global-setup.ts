@@ -1,7 +1,7 @@
 // Clears the previous run's results, and on teardown writes FAULTS.md at the repository root
 // from what each scenario recorded (see support/report.ts), with the date and the machine.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR, type ResultFile } from './support/report.js';
@@ -27,9 +27,33 @@ function redisVersion(): string {
   }
 }
 
+/** The client of a result file, from its name (`<group>.<client>.json`). */
+function clientOf(file: string): string {
+  return (
+    file
+      .replace(/\.json$/, '')
+      .split('.')
+      .pop() ?? 'ioredis'
+  );
+}
+
+/** Rows of every file, each scenario's rows of both clients together. */
+function rowsOf<R>(
+  results: Array<[string, ResultFile]>,
+  pick: (r: ResultFile) => R[],
+): Array<R & { client: string }> {
+  const rows = results.flatMap(([file, r]) =>
+    pick(r).map((row, i) => ({ ...row, client: clientOf(file), i, file })),
+  );
+  const group = (row: { file: string }): string => row.file.replace(/\.[^.]+\.json$/, '');
+  return rows.sort(
+    (a, b) => group(a).localeCompare(group(b)) || a.i - b.i || a.client.localeCompare(b.client),
+  );
+}
+
 function render(results: Array<[string, ResultFile]>, startedAt: Date, seconds: number): string {
-  const scenarios = results.flatMap(([, r]) => r.scenarios);
-  const checks = results.flatMap(([, r]) => r.checks);
+  const scenarios = rowsOf(results, (r) => r.scenarios);
+  const checks = rowsOf(results, (r) => r.checks);
   const cpu = cpus();
   const lines = [
     '# Fault suite results',
@@ -38,7 +62,7 @@ function render(results: Array<[string, ResultFile]>, startedAt: Date, seconds: 
     'Regenerated on every run: do not edit by hand.',
     '',
     `- Date: ${startedAt.toISOString()}`,
-    `- Total run time: ${seconds.toFixed(1)} s (vitest, all scenarios, one file at a time)`,
+    `- Total run time: ${seconds.toFixed(1)} s (vitest, all scenarios, one file at a time, once per client: ioredis then node-redis)`,
     `- Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
       `Linux ${release()}, load average at the end ${loadavg()
         .map((l) => l.toFixed(2))
@@ -48,12 +72,12 @@ function render(results: Array<[string, ResultFile]>, startedAt: Date, seconds: 
     '',
     '## Scenarios',
     '',
-    '| scenario | submitted | completed | duplicates | lost | notes |',
-    '|---|---:|---:|---:|---:|---|',
+    '| scenario | client | submitted | completed | duplicates | lost | notes |',
+    '|---|---|---:|---:|---:|---:|---|',
     ...scenarios.map(
       (r) =>
-        `| ${cell(r.ok ? r.scenario : `**FAILED** ${r.scenario}`)} | ${cell(r.submitted)} | ${cell(r.completed)} | ` +
-        `${cell(r.duplicates)} | ${cell(r.lost)} | ${cell(r.notes)} |`,
+        `| ${cell(r.ok ? r.scenario : `**FAILED** ${r.scenario}`)} | ${r.client} | ${cell(r.submitted)} | ` +
+        `${cell(r.completed)} | ${cell(r.duplicates)} | ${cell(r.lost)} | ${cell(r.notes)} |`,
     ),
     '',
     '"duplicates" counts tasks whose side effect ran more than once, which at-least-once',
@@ -63,9 +87,9 @@ function render(results: Array<[string, ResultFile]>, startedAt: Date, seconds: 
   ];
   const table = (title: string, rows: typeof checks): void => {
     if (rows.length === 0) return;
-    lines.push(`## ${title}`, '', '| check | outcome |', '|---|---|');
+    lines.push(`## ${title}`, '', '| check | client | outcome |', '|---|---|---|');
     for (const c of rows)
-      lines.push(`| ${cell(c.ok ? c.check : `**FAILED** ${c.check}`)} | ${cell(c.outcome)} |`);
+      lines.push(`| ${cell(c.ok ? c.check : `**FAILED** ${c.check}`)} | ${c.client} | ${cell(c.outcome)} |`);
     lines.push('');
   };
   table(
@@ -79,9 +103,17 @@ function render(results: Array<[string, ResultFile]>, startedAt: Date, seconds: 
   return lines.join('\n');
 }
 
+const STARTED = `${RESULTS_DIR}started-at.txt`;
+
 export default function setup(): () => void {
-  const startedAt = new Date();
-  rmSync(RESULTS_DIR, { recursive: true, force: true });
+  // The first client's run (FAULTS_CLIENT unset or ioredis) starts afresh; the next one adds
+  // its rows, and FAULTS.md is written after each run with everything recorded so far.
+  if ((process.env.FAULTS_CLIENT ?? 'ioredis') === 'ioredis') {
+    rmSync(RESULTS_DIR, { recursive: true, force: true });
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(STARTED, new Date().toISOString());
+  }
+  const startedAt = existsSync(STARTED) ? new Date(readFileSync(STARTED, 'utf8')) : new Date();
   return () => {
     const seconds = (Date.now() - startedAt.getTime()) / 1000;
     const files = existsSync(RESULTS_DIR)

@@ -11,12 +11,12 @@ import {
 } from '@tasks/core';
 import { LockedObjectType, MutexLock, RateLimiter } from '@tasks/locks';
 import type { RedisAdapter } from '@tasks/redis';
-import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { startRedisServer, testPrefix, type RedisServer } from '@tasks/testing';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { EchoTask, StallTask } from '../src/tasks.js';
 import { check } from './support/checks.js';
 import { faultApp } from './support/load.js';
+import { adapterFor } from '../src/connect.js';
 
 const FILE = '7-hostile-args';
 const LIMIT = 64 * 1024;
@@ -30,7 +30,7 @@ describe('hostile arguments, labels and lock keys', () => {
 
   beforeAll(async () => {
     server = await startRedisServer();
-    redis = createIoredisAdapter(server.url);
+    redis = adapterFor(server.url);
     app = faultApp(redis, 'hostile-args', { maxPayloadBytes: LIMIT }).app;
     worker = app.createWorker({ blockMs: 100 });
     void worker.run();

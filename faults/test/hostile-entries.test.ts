@@ -4,12 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { Priority, Size, type TaskApp, type Worker } from '@tasks/core';
 import type { RedisAdapter } from '@tasks/redis';
-import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { startRedisServer, type RedisServer } from '@tasks/testing';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { EchoTask } from '../src/tasks.js';
 import { check, eventually } from './support/checks.js';
 import { faultApp } from './support/load.js';
+import { adapterFor } from '../src/connect.js';
 
 const FILE = '6-hostile-entries';
 
@@ -24,7 +24,7 @@ describe('hostile entries and keys of the wrong type', () => {
 
   beforeAll(async () => {
     server = await startRedisServer();
-    redis = createIoredisAdapter(server.url);
+    redis = adapterFor(server.url);
     app = faultApp(redis, 'hostile-entries').app;
     app.on('workerError', ({ where, error }) =>
       errors.push({ where, message: error instanceof Error ? error.message : String(error) }),
@@ -103,7 +103,10 @@ describe('hostile entries and keys of the wrong type', () => {
       key: app.keys.delayedData,
     });
     await redis.command(['ZADD', app.keys.delayed, 0, `99|${id}`], { key: app.keys.delayed });
-    return deadLettered(id);
+    // Its payload is intact: it is queued on the normal/medium stream and runs.
+    expect(await app.handle(id).result({ timeoutMs: 10_000 })).toEqual({});
+    await canary();
+    return 'queued on the normal/medium stream (its payload is intact) and run; the worker carries on';
   });
   check(FILE, 'a string where the delayed ZSET should be', async () => {
     const key = app.keys.delayed;

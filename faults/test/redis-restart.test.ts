@@ -1,7 +1,6 @@
 // Scenario 2: Redis stopped and restarted with AOF persistence, with a worker process and the
 // submitter running. Every acknowledged submission must run after the restart, and the
 // worker must reconnect by itself.
-import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { startRedisServer } from '@tasks/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { faultApp, submitRecords, type Ack } from './support/load.js';
@@ -9,6 +8,7 @@ import { killAllChildren, startChild } from './support/processes.js';
 import { recordScenario } from './support/report.js';
 import { sleep } from './support/rng.js';
 import { doneCount, tally, waitForQuiescence } from './support/tally.js';
+import { adapterFor } from '../src/connect.js';
 
 const VARIANTS = [
   { key: 'a', fsync: 'everysec', stop: 'clean' },
@@ -32,7 +32,7 @@ describe('2. Redis stopped and restarted with AOF on', () => {
       const server = await startRedisServer({
         args: ['--appendonly', 'yes', '--appendfsync', variant.fsync],
       });
-      const redis = createIoredisAdapter(server.url);
+      const redis = adapterFor(server.url);
       try {
         const { app, effects, prefix } = faultApp(redis, `aof-${variant.fsync}-${variant.stop}`);
         const worker = await startChild('worker', 'w', {
@@ -97,7 +97,9 @@ describe('2. Redis stopped and restarted with AOF on', () => {
             `(${errorLines} errors reported, process alive: ${worker.alive()}); ` +
             `acked before the fault ${within(log.acks, 0, downAt)} (${within(log.acks, 0, downAt) - doneAtFault} still queued), ` +
             `lost of those ${lostBeforeFault}, ` +
-            `acked in the last 1 s before it ${lastSecond}; ${log.rejected} submits rejected; ` +
+            `acked in the last 1 s before it ${lastSecond}; ${log.rejected} submits rejected` +
+            (log.errors.length > 0 ? ` (${[...new Set(log.errors)].join('; ')})` : '') +
+            '; ' +
             `${result.unacknowledgedRuns} runs of unacknowledged submits; ${result.extraRuns} extra runs` +
             (variant.stop === 'crash'
               ? '; Redis write()s the AOF before replying, so a killed process loses only writes ' +
@@ -107,7 +109,7 @@ describe('2. Redis stopped and restarted with AOF on', () => {
             (quiet ? '' : '; NOT quiescent after 30 s'),
           ok,
         });
-        expect(log.rejected).toBe(0);
+        expect(log.rejected, log.errors.join('\n')).toBe(0);
         expect(worker.alive()).toBe(true);
         expect(resumedMs).toBeLessThan(20_000);
         expect(result.lost).toBeLessThanOrEqual(allowedLoss);

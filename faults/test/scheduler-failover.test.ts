@@ -12,6 +12,9 @@ import { describeDurations, tally, waitForQuiescence } from './support/tally.js'
 const SCHEDULERS = 4;
 const LEASE_MS = 1_000;
 const WINDOW_MS = 16_000;
+/** Leader kills wanted: the run goes past WINDOW_MS (up to DEADLINE_MS) until it has them. */
+const MIN_KILLS = 4;
+const DEADLINE_MS = 60_000;
 /** What to do with occurrences missed during a fail-over; FAULTS_MISFIRE=coalesce tries the default. */
 const MISFIRE = process.env.FAULTS_MISFIRE ?? 'all';
 
@@ -39,7 +42,11 @@ describe('3. scheduler leader killed repeatedly', () => {
     while ((await leader()) === null && Date.now() - startedAt < 10_000) await sleep(20);
 
     const failovers: number[] = [];
-    while (Date.now() - startedAt < WINDOW_MS) {
+    // A slow machine gets fewer kills into the window: the run then lasts until it had enough.
+    while (
+      (Date.now() - startedAt < WINDOW_MS || failovers.length < MIN_KILLS) &&
+      Date.now() - startedAt < DEADLINE_MS
+    ) {
       await sleep(1_500 + random() * 1_500);
       const id = await leader();
       const victim = id === null ? undefined : children.get(id);
@@ -106,7 +113,7 @@ describe('3. scheduler leader killed repeatedly', () => {
         `"completed" = run afterwards by one worker (${result.extraRuns} extra runs)`,
       ok,
     });
-    expect(failovers.length).toBeGreaterThanOrEqual(4);
+    expect(failovers.length).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(unique.size).toBe(occurrences.length); // none twice
     expect(gaps).toBe(0); // none lost
     expect(headLag).toBeLessThan(2_500);

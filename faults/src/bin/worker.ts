@@ -12,6 +12,7 @@ const app = createTaskApp({
   redis: connection.redis,
   tasks: [...FAULT_TASKS],
   prefix,
+  shards: envInt('SHARDS', 1),
   logger: quietLogger,
   dependencies: { effects: effectKeys(new Keyspace(prefix)) },
 });

@@ -10,7 +10,7 @@ import { sleep } from './rng.js';
 export function faultApp(
   redis: RedisAdapter,
   label: string,
-  extra: { maxPayloadBytes?: number; prefix?: string } = {},
+  extra: { maxPayloadBytes?: number; prefix?: string; shards?: number } = {},
 ): { app: TaskApp; effects: EffectKeys; prefix: string } {
   const { prefix = `{${testPrefix(`faults-${label}`)}}`, ...options } = extra;
   const effects = effectKeys(new Keyspace(prefix));

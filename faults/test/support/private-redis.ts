@@ -1,8 +1,8 @@
 import type { RedisAdapter } from '@tasks/redis';
-import { createIoredisAdapter } from '@tasks/redis-ioredis';
 import { startRedisServer, type RedisServer } from '@tasks/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { killAllChildren } from './processes.js';
+import { adapterFor } from '../../src/connect.js';
 
 /**
  * A private redis-server (and an adapter on it) for one scenario file, started before its
@@ -13,7 +13,7 @@ export function usePrivateRedis(): { readonly server: RedisServer; readonly redi
   let redis: RedisAdapter | undefined;
   beforeAll(async () => {
     server = await startRedisServer();
-    redis = createIoredisAdapter(server.url);
+    redis = adapterFor(server.url);
   });
   afterAll(async () => {
     await killAllChildren();

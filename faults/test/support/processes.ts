@@ -40,10 +40,10 @@ export async function startChild(
   );
   const child: Child = { name, proc, output: () => output, exited, alive: () => alive };
   started.add(child);
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000; // a loaded machine can take long to start node
   while (!output.includes('ready')) {
     if (!alive) throw new Error(`${kind} ${name} exited before it was ready: ${output}`);
-    if (Date.now() > deadline) throw new Error(`${kind} ${name} not ready in 20 s: ${output}`);
+    if (Date.now() > deadline) throw new Error(`${kind} ${name} not ready in 60 s: ${output}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return child;

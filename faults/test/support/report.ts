@@ -31,7 +31,8 @@ export const RESULTS_DIR = fileURLToPath(new URL('../../.test-results/faults/', 
 
 function update(file: string, change: (current: ResultFile) => void): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const path = `${RESULTS_DIR}${file}.json`;
+  // One file per scenario group and client: the suite runs once per client (FAULTS_CLIENT).
+  const path = `${RESULTS_DIR}${file}.${process.env.FAULTS_CLIENT ?? 'ioredis'}.json`;
   const current: ResultFile = existsSync(path)
     ? (JSON.parse(readFileSync(path, 'utf8')) as ResultFile)
     : { scenarios: [], checks: [] };

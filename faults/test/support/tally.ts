@@ -77,9 +77,21 @@ export async function runCounts(
   return counts;
 }
 
-/** How many distinct tasks ran so far. */
+/**
+ * How many distinct tasks ran so far. The observer's own read retries for up to 10 s: during a
+ * fail-over a cluster client may drop a command while it rediscovers the slots (node-redis
+ * rejects it with "Disconnects client"), and that is not what the scenario measures.
+ */
 export async function doneCount(redis: RedisAdapter, effects: EffectKeys): Promise<number> {
-  return Number(await redis.command(['SCARD', effects.done], { key: effects.done }));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return Number(await redis.command(['SCARD', effects.done], { key: effects.done }));
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** True when no entry waits in a stream, runs unacknowledged, or waits in the delayed set. */

@@ -6,11 +6,19 @@ import { checkAttempt, dateAfter, nowArgument, type RetryPolicy } from './policy
  * What `decideRetry` decided. `reason` says why, for logs and the dead-letter record:
  * `'policy'` (the policy scheduled the retry), `'requested'` (a `RetryRequestedError`),
  * `'non-retryable'` (a `NonRetryableError`), `'retries-exhausted'` (the policy said no more —
- * `NoRetry` always does — or a requested retry hit the policy's `maxRetries`).
+ * `NoRetry` always does), `'requested-retries-exhausted'` (a `RetryRequestedError` past the cap
+ * of requested retries, given in `cap`).
  */
 export type RetryDecision =
   | { readonly retry: true; readonly retryAt: Date; readonly reason: 'policy' | 'requested' }
-  | { readonly retry: false; readonly reason: 'non-retryable' | 'retries-exhausted' };
+  | { readonly retry: false; readonly reason: 'non-retryable' | 'retries-exhausted' }
+  | { readonly retry: false; readonly reason: 'requested-retries-exhausted'; readonly cap: number };
+
+/**
+ * How many retries a task may request with `RetryRequestedError` under a policy that declares
+ * no `maxRetries` (such as `NoRetry`): 5. Requested retries count as attempts.
+ */
+export const DEFAULT_REQUESTED_RETRIES_CAP = 5;
 
 const MAX_CAUSE_DEPTH = 8;
 
@@ -20,9 +28,10 @@ const MAX_CAUSE_DEPTH = 8;
  * 1. a `NonRetryableError` — thrown, or anywhere in the error's `cause` chain — never retries;
  * 2. a `RetryRequestedError` (thrown or in the chain) retries even when the policy would not
  *    (also under `NoRetry`), after its `delayMs`, else after the policy's own delay for this
- *    attempt, else at once. It still counts as an attempt, and a policy that declares
- *    `maxRetries` caps it: at `attempt >= maxRetries` the answer is `'retries-exhausted'`, so a
- *    task cannot request retries forever past its policy. (`NoRetry` declares no cap.)
+ *    attempt, else at once. It still counts as an attempt and is bounded: by the policy's
+ *    `maxRetries`, or by {@link DEFAULT_REQUESTED_RETRIES_CAP} (5) for a policy that declares
+ *    none (`NoRetry`). At `attempt >= cap` the answer is `'requested-retries-exhausted'`, so a
+ *    task can never request retries forever.
  * 3. anything else is the policy's call; it receives the real error object.
  *
  * Errors are recognised by their `@tasks` brand and `code`, so copies from a duplicate install
@@ -45,8 +54,8 @@ export function decideRetry(policy: RetryPolicy, attempt: number, error: unknown
   if (findSteering(error, 'NON_RETRYABLE')) return { retry: false, reason: 'non-retryable' };
   const requested = findSteering(error, 'RETRY_REQUESTED') as RetryRequestedError | undefined;
   if (requested) {
-    const cap = policy.maxRetries;
-    if (typeof cap === 'number' && attempt >= cap) return { retry: false, reason: 'retries-exhausted' };
+    const cap = typeof policy.maxRetries === 'number' ? policy.maxRetries : DEFAULT_REQUESTED_RETRIES_CAP;
+    if (attempt >= cap) return { retry: false, reason: 'requested-retries-exhausted', cap };
     const delayMs = validDelay(requested.delayMs);
     const retryAt =
       delayMs === undefined

@@ -32,7 +32,7 @@ const JITTERS: readonly Jitter[] = ['none', 'full', 'equal'];
 /**
  * Retries with exponentially growing delays, `baseDelaySeconds · 2^attempt`, where attempt 0
  * is the first retry. With the defaults: 10 s, 20 s, 40 s, 80 s, 160 s, then `null` — exactly
- * `maxRetries` retries (the original's worker was off by one: N − 1 retries starting at 20 s).
+ * `maxRetries` retries, the first one after `baseDelaySeconds`.
  * `maxDelaySeconds` caps each delay; `jitter` then spreads it within documented bounds.
  *
  * @throws RetryPolicyConfigError naming the bad option (`path` is the option's name).

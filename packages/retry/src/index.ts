@@ -7,7 +7,13 @@ export {
   type Jitter,
 } from './policy.js';
 export { ExponentialBackoff, type ExponentialBackoffOptions } from './exponential-backoff.js';
-export { decideRetry, isNonRetryableError, isRetryRequestedError, type RetryDecision } from './decide.js';
+export {
+  decideRetry,
+  DEFAULT_REQUESTED_RETRIES_CAP,
+  isNonRetryableError,
+  isRetryRequestedError,
+  type RetryDecision,
+} from './decide.js';
 export { retryPolicyFromData, describeRetryPolicy } from './data.js';
 export {
   TASKS_ERROR_BRAND,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decideRetry,
+  DEFAULT_REQUESTED_RETRIES_CAP,
   ExponentialBackoff,
   InvalidRetryArgumentError,
   InvalidRetryPolicyResultError,
@@ -70,7 +71,7 @@ describe('decideRetry', () => {
   });
 
   it('retries a RetryRequestedError even under NoRetry, after its delay, else at once', () => {
-    expect(decideRetry(new NoRetry(), 7, new RetryRequestedError({ delayMs: 2500 }), NOW)).toEqual({
+    expect(decideRetry(new NoRetry(), 4, new RetryRequestedError({ delayMs: 2500 }), NOW)).toEqual({
       retry: true,
       retryAt: new Date(NOW.getTime() + 2500),
       reason: 'requested',
@@ -80,6 +81,19 @@ describe('decideRetry', () => {
       retryAt: NOW,
       reason: 'requested',
     });
+  });
+
+  it('caps requested retries at 5 under a policy that declares no maxRetries (NoRetry)', () => {
+    const requested = new RetryRequestedError({ delayMs: 10 });
+    for (let attempt = 0; attempt < DEFAULT_REQUESTED_RETRIES_CAP; attempt++)
+      expect(decideRetry(new NoRetry(), attempt, requested, NOW).retry).toBe(true);
+    expect(decideRetry(new NoRetry(), DEFAULT_REQUESTED_RETRIES_CAP, requested, NOW)).toEqual({
+      retry: false,
+      reason: 'requested-retries-exhausted',
+      cap: 5,
+    });
+    const custom: RetryPolicy = { scheduleRetry: () => null };
+    expect(decideRetry(custom, 5, requested, NOW).reason).toBe('requested-retries-exhausted');
   });
 
   it("uses the policy's delay for a RetryRequestedError without one", () => {
@@ -94,7 +108,8 @@ describe('decideRetry', () => {
     expect(decideRetry(backoff, 2, new RetryRequestedError({ delayMs: 1 }), NOW).retry).toBe(true);
     expect(decideRetry(backoff, 3, new RetryRequestedError({ delayMs: 1 }), NOW)).toEqual({
       retry: false,
-      reason: 'retries-exhausted',
+      reason: 'requested-retries-exhausted',
+      cap: 3,
     });
     const none = new ExponentialBackoff({ maxRetries: 0 });
     expect(decideRetry(none, 0, new RetryRequestedError(), NOW).retry).toBe(false);

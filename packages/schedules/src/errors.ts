@@ -140,11 +140,11 @@ export class InvalidScheduleArgumentError extends TasksError {
 
 /**
  * A schedule has no occurrence after the requested instant (an RRULE whose `COUNT` or `UNTIL`
- * is used up, or whose occurrences ran past year 9999). The port of the original's `ValueError`.
+ * is used up, or whose occurrences ran past year 9999).
  *
  * @example
  * ```ts
- * new RRuleSchedule('FREQ=DAILY;COUNT=1').nextOccurrence(); // NoNextOccurrenceError
+ * new RRuleSchedule('FREQ=DAILY;COUNT=1', { dtstart: '2026-01-05T09:00' }).nextOccurrence(); // NoNextOccurrenceError
  * ```
  */
 export class NoNextOccurrenceError extends TasksError {

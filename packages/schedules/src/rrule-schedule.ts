@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { InvalidScheduleArgumentError, NoNextOccurrenceError } from './errors.js';
 import { checkFeasible } from './rrule-feasibility.js';
 import { explicitOptions } from './rrule-options.js';
-import { parseRRule } from './rrule-parse.js';
+import { parseRRule, type ParsedRRule } from './rrule-parse.js';
 import { createWallSource, type WallSource } from './rrule-source.js';
 import { collectOccurrences, instantArgument, type RRuleScheduleData, type Schedule } from './schedule.js';
 import { resolveTimeZone, ZoneClock } from './time-zone.js';
@@ -21,6 +21,8 @@ export interface RRuleScheduleOptions {
    * weekday, day of month) are taken from it, and INTERVAL counts from it. A `Date` is an
    * instant; an ISO 8601 string without an offset (`'2026-01-05T09:00'`) is a wall time in
    * `timezone`. Default: 1970-01-01T00:00:00 wall time in `timezone`. Milliseconds are dropped.
+   * Required when the rule has COUNT or UNTIL: COUNT counts occurrences from the start, and a
+   * rule silently anchored at 1970 would have run out long ago.
    */
   readonly dtstart?: Date | string;
   /** IANA time zone the rule is evaluated in. Default `'UTC'`. */
@@ -36,7 +38,10 @@ export interface RRuleScheduleOptions {
  * Guarantees:
  * - anchored and pure: without `dtstart` the rule starts at 1970-01-01T00:00:00 in its zone,
  *   so `FREQ=WEEKLY;BYDAY=FR` fires on Fridays at 00:00:00 and `FREQ=HOURLY;INTERVAL=2` at even
- *   hours, on every machine and after every restart (the original re-anchored at "now");
+ *   hours, on every machine and after every restart (never re-anchored at "now");
+ * - a rule that ends (COUNT or UNTIL) must say where it starts: without `dtstart` it is
+ *   rejected at construction, never "already ended" in silence (`FREQ=DAILY;COUNT=5` from
+ *   1970 would have ended on 1970-01-05);
  * - fast: the search restarts at the period containing `after` (respecting INTERVAL and WKST),
  *   so a `FREQ=MINUTELY` rule decades after its start answers in microseconds; COUNT rules
  *   (which count from the start) are listed once and then searched;
@@ -55,7 +60,9 @@ export interface RRuleScheduleOptions {
  * ```ts
  * const lastFriday = new RRuleSchedule('FREQ=MONTHLY;BYDAY=-1FR', { timezone: 'Europe/Zurich' });
  * lastFriday.preview(2, new Date('2026-03-11T12:00:00Z')); // [2026-03-26T23:00Z, 2026-04-23T22:00Z]
- * new RRuleSchedule('FREQ=DAILY;COUNT=1').nextOccurrence(); // throws NoNextOccurrenceError
+ * const fiveDays = new RRuleSchedule('FREQ=DAILY;COUNT=5', { dtstart: '2026-03-02T06:00' });
+ * fiveDays.nextOccurrence(new Date('2026-03-06T06:00Z')); // throws NoNextOccurrenceError: all five ran
+ * new RRuleSchedule('FREQ=DAILY;COUNT=5'); // throws InvalidScheduleArgumentError: give a dtstart
  * ```
  */
 export class RRuleSchedule implements Schedule {
@@ -74,11 +81,13 @@ export class RRuleSchedule implements Schedule {
    * @throws InvalidRRuleError naming the bad part, for malformed rules, RFC 5545 violations and
    * rules that can never fire (`BYMONTH=2;BYMONTHDAY=30`, unreachable BYHOUR with INTERVAL).
    * @throws InvalidTimeZoneError for an unknown `timezone`.
-   * @throws InvalidScheduleArgumentError when `dtstart` cannot be read.
+   * @throws InvalidScheduleArgumentError when `dtstart` cannot be read, or is missing from a
+   * rule with COUNT or UNTIL.
    */
   constructor(rule: string, options: RRuleScheduleOptions = {}) {
     this.rule = rule;
     const parsed = parseRRule(rule);
+    if (options.dtstart === undefined) requireDtstartIfBounded(rule, parsed);
     this.timezone = resolveTimeZone(options.timezone ?? 'UTC');
     this.zone = ZoneClock.of(this.timezone);
     this.dtstart = options.dtstart === undefined ? undefined : readDtstart(options.dtstart, this.timezone);
@@ -132,6 +141,22 @@ export class RRuleSchedule implements Schedule {
     if (next === null) this.exhaustedFrom = afterWall;
     return next;
   }
+}
+
+/** COUNT and UNTIL only make sense from a start the user chose: refuse the implicit 1970 one. */
+function requireDtstartIfBounded(rule: string, parsed: ParsedRRule): void {
+  const part = parsed.count !== null ? 'COUNT' : parsed.until !== null ? 'UNTIL' : null;
+  if (part === null) return;
+  const why =
+    part === 'COUNT'
+      ? 'COUNT counts occurrences from the start'
+      : 'UNTIL ends it, and INTERVAL and the parts it leaves out count from the start';
+  throw new InvalidScheduleArgumentError(
+    'dtstart',
+    `the rule '${rule}' has ${part}, so it needs a dtstart: ${why}, and without one it would ` +
+      `start at 1970-01-01 and have ended before it begins. Pass { dtstart: '2026-01-05T09:00' } ` +
+      `(a wall time in the rule's time zone, or a Date)`,
+  );
 }
 
 function readDtstart(value: Date | string, timezone: string): Date {

@@ -89,6 +89,7 @@ describe('schedules as plain data', () => {
     [{ kind: 'cron', expresion: '0 6 * * *' }, 'schedule.expresion', 'unknown field'],
     [{ kind: 'rrule', rule: 'FREQ=DAILY;BYHOUR=24' }, 'schedule.rule', 'BYHOUR'],
     [{ kind: 'rrule', rule: 'FREQ=DAILY', dtstart: 'soon' }, 'schedule.dtstart', 'Invalid dtstart'],
+    [{ kind: 'rrule', rule: 'FREQ=DAILY;COUNT=5' }, 'schedule.dtstart', 'needs a dtstart'],
   ])('rejects %j at %s', (data, path, text) => {
     const error = dataError(data);
     expect(error.code).toBe('INVALID_SCHEDULE_DATA');

@@ -98,7 +98,9 @@ describe('RRuleSchedule far from its anchor', () => {
     expect(next).toBeGreaterThan(after.getTime());
     expect(next - after.getTime()).toBeLessThanOrEqual(7 * 60_000);
     expect(next % (7 * 60_000)).toBe(0); // INTERVAL counts from the 1970 anchor
-    const secondly = new RRuleSchedule('FREQ=SECONDLY;INTERVAL=13;BYMINUTE=10,20', { timezone: 'Europe/Zurich' });
+    const secondly = new RRuleSchedule('FREQ=SECONDLY;INTERVAL=13;BYMINUTE=10,20', {
+      timezone: 'Europe/Zurich',
+    });
     const s = secondly.nextOccurrence(after);
     const zurichAnchor = Date.parse('1969-12-31T23:00:00Z'); // 1970-01-01T00:00 in Zurich
     expect(((s.getTime() - zurichAnchor) / 1000) % 13).toBe(0);

@@ -22,7 +22,7 @@ describe('RRuleSchedule reference values (UTC, anchored at 1970-01-01T00:00:00)'
   });
 
   it('FREQ=DAILY;COUNT=1 has no future occurrence and says so', () => {
-    const schedule = new RRuleSchedule('FREQ=DAILY;COUNT=1');
+    const schedule = new RRuleSchedule('FREQ=DAILY;COUNT=1', { dtstart: '2026-03-01T00:00Z' });
     let error: unknown;
     try {
       schedule.nextOccurrence(AFTER);
@@ -35,6 +35,7 @@ describe('RRuleSchedule reference values (UTC, anchored at 1970-01-01T00:00:00)'
     expect((error as Error).message).toBe(
       "rrule 'FREQ=DAILY;COUNT=1' (UTC) has no occurrence after 2026-03-11T12:03:27.000Z",
     );
+    expect(schedule.preview(3, new Date('2026-02-01T00:00Z'))).toEqual([new Date('2026-03-01T00:00Z')]);
     expect(schedule.preview(3, AFTER)).toEqual([]);
   });
 
@@ -102,18 +103,38 @@ describe('RRuleSchedule COUNT and UNTIL', () => {
     expect(() => schedule.nextOccurrence(new Date('2026-03-12T00:00:00Z'))).toThrow(NoNextOccurrenceError);
   });
 
+  it('rejects COUNT or UNTIL without a dtstart, saying to give one', () => {
+    for (const rule of ['FREQ=DAILY;COUNT=5', 'FREQ=DAILY;UNTIL=20270101', 'RRULE:FREQ=SECONDLY;COUNT=3']) {
+      let error: unknown;
+      try {
+        new RRuleSchedule(rule);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, rule).toBeInstanceOf(InvalidScheduleArgumentError);
+      expect((error as InvalidScheduleArgumentError).argument).toBe('dtstart');
+      expect((error as Error).message).toMatch(/needs a dtstart: .* Pass \{ dtstart: '2026-01-05T09:00' \}/);
+      expect((error as Error).message).toContain(rule);
+    }
+    // The DiracX port: five runs from the dtstart given, none before, none after.
+    const five = new RRuleSchedule('FREQ=DAILY;COUNT=5', { dtstart: '2026-03-12T06:00' });
+    const runs = five.preview(10, AFTER).map((d) => d.toISOString().slice(0, 10));
+    expect(runs).toEqual(['2026-03-12', '2026-03-13', '2026-03-14', '2026-03-15', '2026-03-16']);
+  });
+
   it('treats UNTIL as inclusive; a date-only UNTIL covers that whole day', () => {
-    const withTime = new RRuleSchedule('FREQ=DAILY;BYHOUR=6;UNTIL=20260313T060000Z');
+    const from = { dtstart: '2026-01-01T00:00Z' };
+    const withTime = new RRuleSchedule('FREQ=DAILY;BYHOUR=6;UNTIL=20260313T060000Z', from);
     expect(withTime.preview(5, AFTER).map((d) => d.toISOString())).toEqual([
       '2026-03-12T06:00:00.000Z',
       '2026-03-13T06:00:00.000Z',
     ]);
-    const dateOnly = new RRuleSchedule('FREQ=DAILY;BYHOUR=6;UNTIL=20260313');
+    const dateOnly = new RRuleSchedule('FREQ=DAILY;BYHOUR=6;UNTIL=20260313', from);
     expect(dateOnly.preview(5, AFTER)).toHaveLength(2);
   });
 
   it('reads a UTC UNTIL as an instant and a floating one as wall time in the zone', () => {
-    const zurich = { timezone: 'Europe/Zurich' };
+    const zurich = { timezone: 'Europe/Zurich', dtstart: '2026-01-01T00:00' };
     // 06:00 Zurich is 05:00Z in March: UNTIL 05:00Z includes it, UNTIL 05:00 wall time does not.
     expect(
       new RRuleSchedule('FREQ=DAILY;BYHOUR=6;UNTIL=20260312T050000Z', zurich).preview(3, AFTER),
@@ -124,7 +145,7 @@ describe('RRuleSchedule COUNT and UNTIL', () => {
   });
 
   it('keeps answering that a rule has ended', () => {
-    const schedule = new RRuleSchedule('FREQ=MINUTELY;UNTIL=19700102T000000Z');
+    const schedule = new RRuleSchedule('FREQ=MINUTELY;UNTIL=19700102T000000Z', { dtstart: new Date(0) });
     expect(() => schedule.nextOccurrence(AFTER)).toThrow(NoNextOccurrenceError);
     for (let i = 0; i < 1000; i++) expect(schedule.preview(1, new Date(AFTER.getTime() + i))).toEqual([]);
   });

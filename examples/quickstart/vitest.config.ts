@@ -1,4 +1,0 @@
-import { tasksTestConfig } from '@tasks/testing/config';
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({ test: tasksTestConfig({ testTimeout: 120_000 }) });
