@@ -9,6 +9,12 @@ export interface TasksTestConfigOptions {
   readonly cluster?: boolean;
   /** Per-test timeout in ms. Default 20 000. */
   readonly testTimeout?: number;
+  /**
+   * Test files run at once. Default: vitest's own (one on a 2-core machine). Only for packages
+   * whose files never change server-wide state on the shared servers (files that pause,
+   * fill or reconfigure Redis start a server of their own).
+   */
+  readonly maxWorkers?: number;
 }
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -20,6 +26,7 @@ export function tasksTestConfig(options: TasksTestConfigOptions = {}): {
   testTimeout: number;
   hookTimeout: number;
   reporters: Array<string | [string, Record<string, unknown>]>;
+  maxWorkers?: number;
 } {
   const globalSetup: string[] = [];
   if (options.redis ?? true) globalSetup.push(here('./global-setup.js'));
@@ -30,5 +37,6 @@ export function tasksTestConfig(options: TasksTestConfigOptions = {}): {
     testTimeout: options.testTimeout ?? 20_000,
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
+    ...(options.maxWorkers ? { maxWorkers: options.maxWorkers } : {}),
   };
 }

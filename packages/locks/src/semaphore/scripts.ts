@@ -25,15 +25,18 @@ local function clock()
   end
   return now
 end
-local function take(who, ttl, json)
+-- \`count\` is the number of holders before this one: with none the key is new and gets its
+-- TTL; otherwise the TTL only grows (GT), in one call either way.
+local function take(who, ttl, json, count)
   redis.call('ZADD', slots, now + ttl, who)
-  if redis.call('PTTL', slots) < ttl then redis.call('PEXPIRE', slots, ttl) end
+  if count == 0 then redis.call('PEXPIRE', slots, ttl) else redis.call('PEXPIRE', slots, ttl, 'GT') end
   set_meta(meta, who, json, ttl)
 end
--- Hands up to \`free\` slots to the first live waiters (dead places are dropped on the way),
--- appending the hand-offs to \`grants\`. Returns true when the line is known to be empty.
-local function promote(free, grants)
-  while free > 0 do
+-- Hands the free slots (\`count\` of \`limit\` taken) to the first live waiters (dead places are
+-- dropped on the way), appending the hand-offs to \`grants\`. Returns true when the line is
+-- known to be empty.
+local function promote(count, grants)
+  while count < limit do
     local head = redis.call('ZPOPMIN', queue)[1]
     if not head then return true end
     local place = redis.call('HGET', leases, head)
@@ -41,9 +44,9 @@ local function promote(free, grants)
     if place then
       local expiry, ttl, json = string.match(place, '^(%d+):(%d+):(.*)$')
       if expiry and tonumber(expiry) > clock() then
-        take(head, tonumber(ttl), json)
+        take(head, tonumber(ttl), json, count)
         grants[#grants + 1] = announce(head, head .. '|0')
-        free = free - 1
+        count = count + 1
       end
     end
   end
@@ -74,22 +77,40 @@ export const SEMAPHORE_ACQUIRE = defineScript({
   },
   codes: ATTEMPT_CODES,
   lua: `${PRELUDE}
+local tail = redis.call('ZRANGE', queue, -1, -1, 'WITHSCORES')[2]
+local holding = tonumber(redis.call('ZSCORE', slots, owner))
 clock()
+if holding and holding <= now then holding = nil end -- its lease ended: it holds nothing
 local first_end = tonumber(redis.call('ZRANGE', slots, 0, 0, 'WITHSCORES')[2])
+-- Joining a line behind others while every lease is live: take a place at the back. Slots
+-- are only ever freed by scripts that hand them to the line at once, so there is nothing to
+-- promote here; expired holders (and a raised limit) are seen by the full path below, which
+-- every waiter runs again within its poll interval.
+if placeMs > 0 and tail and not holding and first_end and first_end > now then
+  local arrival = tonumber(tail) + 1
+  if redis.call('ZADD', queue, 'NX', arrival, owner) == 1 then
+    redis.call('HSET', leases, owner, (now + placeMs) .. ':' .. ttlMs .. ':' .. metadata)
+    -- Every live waiter renews these TTLs when it polls; arrivals renew them every 8th time.
+    if arrival % 8 == 0 then
+      redis.call('PEXPIRE', queue, placeMs * 4)
+      redis.call('PEXPIRE', leases, placeMs * 4)
+    end
+    return {LINE_BUSY, 0, first_end - now}
+  end
+end
 if first_end and first_end <= now then
   redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
   first_end = nil
 end
-if redis.call('ZSCORE', slots, owner) then
-  take(owner, ttlMs, metadata)
+if holding then
+  take(owner, ttlMs, metadata, 1)
   return {ACQUIRED, 0, 0}
 end
 local count = redis.call('ZCARD', slots)
-local tail = redis.call('ZRANGE', queue, -1, -1, 'WITHSCORES')[2]
 local waiting = tail ~= nil
 local grants = {}
 if waiting and count < limit then
-  local emptied = promote(limit - count, grants)
+  local emptied = promote(count, grants)
   for _, grant in ipairs(grants) do
     if grant == owner .. '|0' then return {ACQUIRED, 0, 0, unpack(grants)} end
   end
@@ -99,7 +120,7 @@ if waiting and count < limit then
   first_end = nil
 end
 if not waiting and count < limit then
-  take(owner, ttlMs, metadata)
+  take(owner, ttlMs, metadata, count)
   return {ACQUIRED, 0, 0, unpack(grants)}
 end
 if placeMs > 0 then
@@ -134,7 +155,7 @@ local count = redis.call('ZCARD', slots)
 if count >= limit then return {RELEASED} end
 ${PRELUDE}
 local grants = {}
-promote(limit - count, grants)
+promote(count, grants)
 return {RELEASED, unpack(grants)}
 `,
   parse: parseReleaseReply,
@@ -156,7 +177,7 @@ redis.call('ZREMRANGEBYSCORE', slots, '-inf', clock())
 if redis.call('ZSCORE', slots, owner) then return {RELEASED} end
 local grants = {}
 local count = redis.call('ZCARD', slots)
-if count < limit then promote(limit - count, grants) end
+if count < limit then promote(count, grants) end
 return {NOT_HELD, unpack(grants)}
 `,
   parse: parseReleaseReply,
