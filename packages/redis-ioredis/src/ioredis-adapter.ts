@@ -10,6 +10,7 @@ import {
   type RedisDriver,
 } from '@tasks/redis';
 import { Cluster, Command, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { GuardedConnector } from './guarded-connector.js';
 
 /** Startup nodes (and options) of a Redis Cluster the adapter should create and own. */
 export interface IoredisClusterInput {
@@ -75,7 +76,10 @@ export function createIoredisAdapter(
   if (typeof input === 'object' && 'cluster' in input) {
     const given = input.options ?? {};
     if (given.keyPrefix || given.redisOptions?.keyPrefix) throw keyPrefixError();
-    const clusterOptions = { ...given, redisOptions: { maxRetriesPerRequest: null, ...given.redisOptions } };
+    const clusterOptions = {
+      ...given,
+      redisOptions: { maxRetriesPerRequest: null, Connector: GuardedConnector, ...given.redisOptions },
+    };
     const cluster = new Cluster(
       [...input.cluster],
       clusterOptions as ConstructorParameters<typeof Cluster>[1],
@@ -84,7 +88,9 @@ export function createIoredisAdapter(
   }
   const clientOptions: RedisOptions = typeof input === 'string' ? {} : input;
   if (clientOptions.keyPrefix) throw keyPrefixError();
-  const merged = { maxRetriesPerRequest: null, ...clientOptions } as RedisOptions & {
+  // Sentinel set-ups keep ioredis' own connector, which finds the master.
+  const guard = clientOptions.sentinels ? {} : { Connector: GuardedConnector };
+  const merged = { maxRetriesPerRequest: null, ...guard, ...clientOptions } as RedisOptions & {
     replyMapping?: 'legacy';
   };
   const client = typeof input === 'string' ? new Redis(input, merged) : new Redis(merged);
