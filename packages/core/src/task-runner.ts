@@ -172,7 +172,9 @@ export class TaskRunner {
     const timeoutMs = this.s.registry.timeoutOf(task);
     const timeout = timeoutMs === null ? null : AbortSignal.timeout(timeoutMs);
     const signals = [runSignal, ...(held.some((lock) => lock.leased) ? [watchdog.signal] : [])];
-    const signal = AbortSignal.any(timeout ? [...signals, timeout] : signals);
+    if (timeout) signals.push(timeout);
+    // Combining signals costs allocations and GC work on every run: only when there are several.
+    const signal = signals.length === 1 ? runSignal : AbortSignal.any(signals);
     this.s.events.emit('started', { taskId: p.i, name: p.n, attempt: p.t, worker: this.o.workerId });
     try {
       const run = { taskId: p.i, taskName: p.n, attempt: p.t, signal };
