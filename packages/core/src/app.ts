@@ -291,7 +291,8 @@ export class TaskApp<Deps = unknown> {
 
   /**
    * A page of tasks in a state (`queued`, `delayed`, `running`, `succeeded`, `failed`,
-   * `dead-lettered`, `cancelled`); pass the returned `cursor` for the next page. Finished
+   * `dead-lettered`, `cancelled`: `TASK_LIST_STATES`); pass the returned `cursor` for
+   * the next page. Finished
    * states list the newest first (up to `historyMaxLen` of each).
    */
   list(options: ListOptions): Promise<TaskPage> {

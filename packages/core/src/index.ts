@@ -3,7 +3,14 @@ export type { AppStatus } from './status.js';
 export type { CallOptions } from './interactive.js';
 export type { CancelResult, StreamSelector } from './control.js';
 export type { EventsOptions, StreamedEvent } from './event-stream.js';
-export type { ListOptions, TaskInspection, TaskListState, TaskPage, TaskSummary } from './inspection.js';
+export {
+  TASK_LIST_STATES,
+  type ListOptions,
+  type TaskInspection,
+  type TaskListState,
+  type TaskPage,
+  type TaskSummary,
+} from './inspection.js';
 export type { SubmitManyItem } from './submitter.js';
 export {
   perRun,

@@ -54,9 +54,19 @@ export type TaskInspection =
     })
   | { readonly state: TaskResultRecord['status']; readonly id: string; readonly record: TaskResultRecord };
 
+/** Every task state `app.list` can list, in the order a task usually meets them. */
+export const TASK_LIST_STATES = [
+  'queued',
+  'delayed',
+  'running',
+  'succeeded',
+  'failed',
+  'dead-lettered',
+  'cancelled',
+] as const;
+
 /** Task states `app.list` can list. */
-export type TaskListState =
-  'queued' | 'delayed' | 'running' | 'succeeded' | 'failed' | 'dead-lettered' | 'cancelled';
+export type TaskListState = (typeof TASK_LIST_STATES)[number];
 
 /** Options of `app.list`. */
 export interface ListOptions {

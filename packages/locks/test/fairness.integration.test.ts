@@ -146,6 +146,40 @@ describe.each(targets())('fairness on $name', (target) => {
     });
   });
 
+  it('concurrency limiter: a waiter joining a busy line leaves its TTLs to the waiters’ polls, which renew them', async () => {
+    const make = (): ConcurrencyLimiter => new ConcurrencyLimiter(JOB, 'line-ttl', { ...options, limit: 1 });
+    const redis = t.redis();
+    const holder = make();
+    expect(await holder.acquire(redis)).toBe(true);
+    const { queue, leases } = lockKeys(holder.redisKey);
+    const expiresAt = async (key: string): Promise<number> =>
+      Number(await redis.command(['PEXPIRETIME', key], { key }));
+    const waiters = [make(), make()];
+    const conns = [t.extra(), t.extra()];
+    const served: number[] = [];
+    const waiting = waiters.map(async (lock, i) => {
+      await waitUntil(async () => (await lineLength(redis, queue)) === i, `waiter ${i - 1} in line first`);
+      expect(await lock.acquire(conns[i] as RedisAdapter, { waitMs: 60_000 })).toBe(true);
+      served.push(i);
+    });
+    await waitUntil(async () => (await lineLength(redis, queue)) === 2, 'both waiters in line');
+    const [queueAt, leasesAt] = [await expiresAt(queue), await expiresAt(leases)];
+    expect(queueAt).toBeGreaterThan(0);
+    expect(leasesAt).toBeGreaterThan(0);
+    // Each waiter re-checks within its poll interval, renewing its place and both keys' TTLs.
+    await waitUntil(
+      async () => (await expiresAt(queue)) > queueAt && (await expiresAt(leases)) > leasesAt,
+      'line TTLs renewed by a poll',
+    );
+    expect(await lineLength(redis, queue)).toBe(2);
+    await holder.release(redis);
+    await waitUntil(() => served.length === 1, 'first waiter served');
+    await (waiters[0] as ConcurrencyLimiter).release(conns[0] as RedisAdapter);
+    await Promise.all(waiting);
+    expect(served).toEqual([0, 1]);
+    await (waiters[1] as ConcurrencyLimiter).release(conns[1] as RedisAdapter);
+  });
+
   it('writers: served in arrival order, ahead of newcomer readers and writers', async () => {
     const reader = (): SharedRWLock => new SharedRWLock(JOB, 'fair-rw', options);
     const writer = (): ExclusiveRWLock => new ExclusiveRWLock(JOB, 'fair-rw', options);

@@ -1,4 +1,4 @@
-import type { TaskListState, TaskSummary } from '@tasks/core';
+import { TASK_LIST_STATES, type TaskListState, type TaskSummary } from '@tasks/core';
 import { integerOption, stringOption, type OptionValues } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError, oneLine } from '../errors.js';
@@ -8,16 +8,8 @@ import { renderTable, type Column } from '../table.js';
 import { noMoreArgs } from './shared.js';
 import { noteEmptyPrefix } from './status.js';
 
-/** The states `tasks list --state` takes, as `app.list` names them. */
-export const LIST_STATES = [
-  'queued',
-  'delayed',
-  'running',
-  'succeeded',
-  'failed',
-  'dead-lettered',
-  'cancelled',
-] as const satisfies readonly TaskListState[];
+/** The states `tasks list --state` takes: those of `app.list`. */
+export const LIST_STATES = TASK_LIST_STATES;
 
 /** Most tasks one page may hold (the core's own cap). */
 export const MAX_LIST_LIMIT = 1000;

@@ -1,20 +1,12 @@
 // Tasks by state, a page at a time (`app.list` cursors). A name or label filter reads whole
 // pages and keeps the matches, up to a bounded number of tasks per request: never a scan.
-import type { TaskListState, TaskPage, TaskSummary } from '@tasks/core';
+import { TASK_LIST_STATES, type TaskListState, type TaskPage, type TaskSummary } from '@tasks/core';
 import { href, labelBadges, nextLink, taskLink, type Page, type PageContext } from '../context.js';
 import { timeAt } from '../format.js';
 import { html, type Html } from '../html.js';
 
-/** @internal Every state the tasks page lists. */
-export const STATES: readonly TaskListState[] = [
-  'queued',
-  'delayed',
-  'running',
-  'succeeded',
-  'failed',
-  'dead-lettered',
-  'cancelled',
-];
+/** @internal Every state the tasks page lists: those of `app.list`. */
+export const STATES: readonly TaskListState[] = TASK_LIST_STATES;
 
 const PAGE_SIZE = 50;
 /** Most tasks one filtered request reads before it offers the next page. */
