@@ -72,6 +72,23 @@ afterAll(async () => {
   await Promise.all(adapters.map((a) => a.close().catch(() => undefined)));
 });
 
+/** Entries still in the app's Redis DLQ (not yet forwarded). */
+async function inRedis(a: TaskApp): Promise<number> {
+  return Number(await a.redis.command(['ZCARD', a.keys.dlq], { key: a.keys.dlq }));
+}
+
+/**
+ * Waits until the forwarder has moved `rows` entries: it commits each row to PostgreSQL first
+ * and deletes the entry from Redis only then, so both steps are waited for.
+ */
+async function forwarded(a: TaskApp, store: PostgresDeadLetterStore, rows: number): Promise<void> {
+  await waitUntil(
+    async () => (await store.size()) === rows && (await inRedis(a)) === 0,
+    `${rows} row(s) in PostgreSQL and none left in Redis`,
+    20_000,
+  );
+}
+
 describe('DLQ over PostgreSQL', () => {
   it('round trip: dead-lettered in Redis, forwarded to PostgreSQL, listed, shown, purged', async () => {
     const store = await t.store();
@@ -79,8 +96,9 @@ describe('DLQ over PostgreSQL', () => {
     void a.createWorker({ blockMs: 200 }).run();
     const ids = await deadLetter(a, 3);
     // The background forwarder moves them (no API call in between).
-    await waitUntil(async () => (await store.size()) === 3, 'the condition', 20_000);
-    expect(Number(await a.redis.command(['ZCARD', a.keys.dlq], { key: a.keys.dlq }))).toBe(0);
+    await forwarded(a, store, 3);
+    expect(await store.size()).toBe(3);
+    expect(await inRedis(a)).toBe(0);
     expect(await a.dlq.pending()).toBe(0);
     const listed = await a.dlq.list();
     expect(listed.map((e) => e.id).sort()).toEqual([...ids].sort());
@@ -157,7 +175,7 @@ describe('DLQ over PostgreSQL', () => {
     const a = app(connect(), store);
     void a.createWorker({ blockMs: 200 }).run();
     const [id] = await deadLetter(a, 1);
-    await waitUntil(async () => (await store.size()) === 1, 'the condition', 20_000);
+    await forwarded(a, store, 1);
     // Put the entry back in Redis as if the delete never happened, and forward again.
     const entry = await store.get(id as string);
     await a.redis.command(['HSET', a.keys.dlqData, id as string, JSON.stringify(entry?.record)], {
